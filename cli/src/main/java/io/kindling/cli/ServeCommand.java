@@ -1,0 +1,84 @@
+package io.kindling.cli;
+
+import io.kindling.server.KindlingServer;
+import io.kindling.server.ServerConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run a Kindling node: the Lambda API, the registry and the code store, in this process.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Data directory (default: ${DEFAULT-VALUE}).", defaultValue = ".kindling")
+    Path dataDir;
+
+    @Option(names = "--port", description = "Listen port; 0 picks a free one (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + ServerConfig.DEFAULT_PORT)
+    int port;
+
+    @Option(names = "--host", description = "Listen address (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+    String host;
+
+    @Option(names = "--region", description = "Region in ARNs and SigV4 scopes (default: ${DEFAULT-VALUE}).",
+            defaultValue = "us-east-1")
+    String region;
+
+    @Option(names = "--account-id", description = "12-digit account id in ARNs (default: ${DEFAULT-VALUE}).",
+            defaultValue = "000000000000")
+    String accountId;
+
+    @Option(names = "--auth", description = "sigv4 (default) or none (local experiments only).", defaultValue = "sigv4")
+    String auth;
+
+    @Option(names = "--credentials", description = "AWS-style credentials file whose keys the server accepts.")
+    Path credentials;
+
+    @Option(names = "--account-concurrency", description = "Account concurrency limit (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    int accountConcurrency;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig.Auth mode = switch (auth.toLowerCase(java.util.Locale.ROOT)) {
+            case "sigv4" -> ServerConfig.Auth.SIGV4;
+            case "none" -> ServerConfig.Auth.NONE;
+            default -> throw new IllegalArgumentException("--auth must be sigv4 or none, not " + auth);
+        };
+        ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
+                accountConcurrency);
+        KindlingServer server = KindlingServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                System.err.println("kindling: shutdown: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }));
+        printHowToConnect(server, config);
+        server.join();
+        stopped.await();
+        return 0;
+    }
+
+    private static void printHowToConnect(KindlingServer server, ServerConfig config) {
+        var out = System.out;
+        out.println("Kindling is serving the Lambda API at " + server.endpoint());
+        server.credentials().generatedFile().ifPresent(file -> out.println("Generated an access key in " + file
+                + " (mode 0600)."));
+        if (config.auth() == ServerConfig.Auth.SIGV4 && config.credentialsFile().isEmpty()
+                && System.getenv("KINDLING_ACCESS_KEY_ID") == null) {
+            Path file = server.dataDir().resolve("credentials");
+            out.println("Use it with the AWS CLI:");
+            out.println("  export AWS_SHARED_CREDENTIALS_FILE=" + file + " AWS_PROFILE=kindling AWS_REGION=" + config.region()
+                    + " AWS_DEFAULT_REGION=" + config.region());
+            out.println("  aws lambda list-functions --endpoint-url " + server.endpoint());
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,23 @@
+package io.kindling.frontend;
+
+import java.util.List;
+import java.util.Map;
+
+/** One authenticated, routed control-plane request, independent of the HTTP stack. */
+record ApiCall(Operation operation, Map<String, String> pathParameters, Map<String, List<String>> query, byte[] body,
+               String requestId) {
+
+    String path(String name) {
+        return pathParameters.get(name);
+    }
+
+    /** The first value of a query parameter, or null. */
+    String query(String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    List<String> queryAll(String name) {
+        return query.getOrDefault(name, List.of());
+    }
+}

@@ -1,0 +1,51 @@
+package io.kindling.frontend;
+
+/**
+ * Every control-plane operation Kindling serves, with the method and path template the Lambda
+ * API model gives it, and the largest body it accepts.
+ */
+enum Operation {
+    CreateFunction("POST", "/2015-03-31/functions", 201, Limits.CODE_UPLOAD_BODY),
+    ListFunctions("GET", "/2015-03-31/functions", 200, 0),
+    GetFunction("GET", "/2015-03-31/functions/{FunctionName}", 200, 0),
+    DeleteFunction("DELETE", "/2015-03-31/functions/{FunctionName}", 204, 0),
+    GetFunctionConfiguration("GET", "/2015-03-31/functions/{FunctionName}/configuration", 200, 0),
+    UpdateFunctionConfiguration("PUT", "/2015-03-31/functions/{FunctionName}/configuration", 200, Limits.SMALL_BODY),
+    UpdateFunctionCode("PUT", "/2015-03-31/functions/{FunctionName}/code", 200, Limits.CODE_UPLOAD_BODY),
+    PublishVersion("POST", "/2015-03-31/functions/{FunctionName}/versions", 201, Limits.SMALL_BODY),
+    ListVersionsByFunction("GET", "/2015-03-31/functions/{FunctionName}/versions", 200, 0),
+    CreateAlias("POST", "/2015-03-31/functions/{FunctionName}/aliases", 201, Limits.SMALL_BODY),
+    ListAliases("GET", "/2015-03-31/functions/{FunctionName}/aliases", 200, 0),
+    GetAlias("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 200, 0),
+    UpdateAlias("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 200, Limits.SMALL_BODY),
+    DeleteAlias("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", 204, 0),
+    PutFunctionConcurrency("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", 200, Limits.SMALL_BODY),
+    DeleteFunctionConcurrency("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", 204, 0),
+    GetFunctionConcurrency("GET", "/2019-09-30/functions/{FunctionName}/concurrency", 200, 0),
+    GetAccountSettings("GET", "/2016-08-19/account-settings", 200, 0),
+    ListTags("GET", "/2017-03-31/tags/{Resource}", 200, 0),
+    TagResource("POST", "/2017-03-31/tags/{Resource}", 204, Limits.SMALL_BODY),
+    UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0);
+
+    final String method;
+    final String[] segments;
+    final int successStatus;
+    /** Largest body accepted; bodies of operations with 0 are ignored beyond this many bytes. */
+    final long maxBody;
+
+    Operation(String method, String path, int successStatus, long maxBody) {
+        this.method = method;
+        this.segments = path.substring(1).split("/");
+        this.successStatus = successStatus;
+        this.maxBody = maxBody == 0 ? Limits.SMALL_BODY : maxBody;
+    }
+
+    /** Lambda's size limits that the frontend enforces on bodies. */
+    static final class Limits {
+        /** 50 MB of zip after base64, plus the JSON around it: the figure in AWS's own 413 message. */
+        static final long CODE_UPLOAD_BODY = 69_905_067;
+        static final long SMALL_BODY = 1_048_576;
+
+        private Limits() {}
+    }
+}

@@ -1,0 +1,166 @@
+package io.kindling.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry's SQLite file, owned by one dedicated platform thread ("registry-db").
+ *
+ * <p>Every transaction runs on that thread, one after another. That gives SQLite the single
+ * writer it wants, makes each check-then-write atomic without locks, and keeps the JDBC driver's
+ * native calls off virtual-thread carriers: callers (virtual threads) just block on a future.
+ * Durability: WAL with {@code synchronous=FULL}, so a committed transaction survives kill -9 and
+ * power loss.
+ */
+final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    /** Migrations in order; the SQLite {@code user_version} pragma records how many have run. */
+    private static final List<String> MIGRATIONS = List.of("V1__functions_versions_aliases.sql");
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException, RegistryException;
+    }
+
+    private final ExecutorService thread =
+            Executors.newSingleThreadExecutor(Thread.ofPlatform().name("registry-db").daemon(true).factory());
+    private final Connection connection;
+
+    Database(Path file) throws SQLException, RegistryException {
+        this.connection = onThread(() -> open(file));
+        transaction(this::migrate);
+    }
+
+    private static Connection open(Path file) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=FULL");
+            s.execute("PRAGMA foreign_keys=ON");
+        }
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    private Void migrate(Connection c) throws SQLException {
+        int applied;
+        try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
+            applied = rs.getInt(1);
+        }
+        if (applied > MIGRATIONS.size()) {
+            throw new SQLException("The registry database has schema version " + applied
+                    + " but this Kindling knows only " + MIGRATIONS.size() + "; use a newer Kindling.");
+        }
+        for (int i = applied; i < MIGRATIONS.size(); i++) {
+            try (Statement s = c.createStatement()) {
+                for (String statement : statements(MIGRATIONS.get(i))) {
+                    s.execute(statement);
+                }
+                s.execute("PRAGMA user_version=" + (i + 1));
+            }
+            log.info("registry schema migrated to version {} ({})", i + 1, MIGRATIONS.get(i));
+        }
+        return null;
+    }
+
+    private static List<String> statements(String migration) {
+        try (InputStream in = Database.class.getResourceAsStream("/db/migration/" + migration)) {
+            if (in == null) {
+                throw new IllegalStateException("migration missing from the jar: " + migration);
+            }
+            StringBuilder sql = new StringBuilder();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!line.strip().startsWith("--")) {
+                    sql.append(line).append('\n');
+                }
+            }
+            List<String> out = new ArrayList<>();
+            for (String statement : sql.toString().split(";")) {
+                if (!statement.isBlank()) {
+                    out.add(statement.strip());
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction on the database thread: all of it commits or none. */
+    <T> T transaction(Work<T> work) throws RegistryException {
+        try {
+            return onThread(() -> {
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RegistryException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
+            });
+        } catch (SQLException e) {
+            throw new RegistryException.StorageFailure(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface OnThread<T> {
+        T call() throws SQLException, RegistryException;
+    }
+
+    private <T> T onThread(OnThread<T> task) throws SQLException, RegistryException {
+        Future<T> future = thread.submit(task::call);
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for the registry database", e);
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case SQLException s -> throw s;
+                case RegistryException r -> throw r;
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                default -> throw new SQLException(e.getCause());
+            }
+        }
+    }
+
+    /** Finishes queued transactions, then closes the file cleanly (WAL checkpointed). */
+    @Override
+    public void close() {
+        thread.submit(() -> {
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+            connection.close();
+            return null;
+        });
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("registry database did not close within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

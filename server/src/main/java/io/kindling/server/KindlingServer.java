@@ -1,0 +1,185 @@
+package io.kindling.server;
+
+import io.kindling.chunks.LocalCodeStore;
+import io.kindling.chunks.PackageLimits;
+import io.kindling.frontend.Arns;
+import io.kindling.frontend.FrontendHandler;
+import io.kindling.frontend.auth.AccessKeys;
+import io.kindling.frontend.auth.SigV4Verifier;
+import io.kindling.registry.Registry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kindling node with every component in this JVM: the frontend on Jetty, the registry on
+ * SQLite, the code store on the local disk, all under one data directory.
+ *
+ * <p>Threads: Jetty's acceptor/selector platform threads; one virtual thread per request; the
+ * registry's single database thread; virtual threads for code activation.
+ */
+public final class KindlingServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KindlingServer.class);
+
+    /** How the server authenticates, for the start-up message. */
+    public record Credentials(Optional<String> accessKeyId, Optional<Path> generatedFile) {}
+
+    private final ServerConfig config;
+    private final DataDirectory dataDir;
+    private final Registry registry;
+    private final CodeActivation activation;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final Credentials credentials;
+    private boolean closed;
+
+    private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
+                           Server jetty, ServerConnector connector, Credentials credentials) {
+        this.config = config;
+        this.dataDir = dataDir;
+        this.registry = registry;
+        this.activation = activation;
+        this.jetty = jetty;
+        this.connector = connector;
+        this.credentials = credentials;
+    }
+
+    public static KindlingServer start(ServerConfig config) throws Exception {
+        DataDirectory dataDir = DataDirectory.open(config.dataDir());
+        try {
+            clearStaging(dataDir.stagingDir());
+            var keys = accessKeys(config, dataDir.root);
+            Arns arns = new Arns(config.region(), config.accountId());
+            LocalCodeStore codeStore = new LocalCodeStore(dataDir.codeDir());
+            Registry registry = new Registry(dataDir.registryFile(), codeStore, Clock.systemUTC(),
+                    new Registry.ConcurrencyLimits(config.accountConcurrency(), 100));
+            CodeActivation activation = new CodeActivation(codeStore, registry);
+            registry.onCodePending(activation);
+            activation.resumePending();
+
+            QueuedThreadPool pool = new QueuedThreadPool();
+            pool.setName("frontend");
+            pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("request-", 0).factory()));
+            Server jetty = new Server(pool);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            // The SDKs read Date to correct their clock skew after a "Signature expired" answer.
+            http.setSendDateHeader(true);
+            ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            jetty.addConnector(connector);
+            String[] baseUrl = new String[1];
+            FrontendHandler frontend = new FrontendHandler(registry, codeStore, new FrontendHandler.Settings(arns,
+                    keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
+                            SigV4Verifier.DEFAULT_CLOCK_SKEW)),
+                    dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0]));
+            GracefulHandler graceful = new GracefulHandler(frontend);
+            jetty.setHandler(graceful);
+            jetty.setStopTimeout(30_000);
+            jetty.start();
+            baseUrl[0] = "http://" + hostForUrl(config.host()) + ":" + connector.getLocalPort();
+            Credentials credentials = new Credentials(keys.map(k -> k.firstKeyId()),
+                    keys.filter(k -> k.generated()).map(k -> k.file()));
+            if (config.auth() == ServerConfig.Auth.NONE) {
+                log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
+            }
+            log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
+            return new KindlingServer(config, dataDir, registry, activation, jetty, connector, credentials);
+        } catch (Exception e) {
+            dataDir.close();
+            throw e;
+        }
+    }
+
+    /** The keys the verifier accepts, or empty when authentication is off. */
+    private record Keys(AccessKeys keys, String firstKeyId, boolean generated, Path file) {}
+
+    private static Optional<Keys> accessKeys(ServerConfig config, Path dataDir) throws IOException {
+        if (config.auth() == ServerConfig.Auth.NONE) {
+            return Optional.empty();
+        }
+        if (config.credentialsFile().isPresent()) {
+            AccessKeys keys = AccessKeys.fromCredentialsFile(config.credentialsFile().get());
+            return Optional.of(new Keys(keys, keys.accessKeyIds().iterator().next(), false, config.credentialsFile().get()));
+        }
+        String id = System.getenv("KINDLING_ACCESS_KEY_ID");
+        String secret = System.getenv("KINDLING_SECRET_ACCESS_KEY");
+        if (id != null && secret != null) {
+            return Optional.of(new Keys(AccessKeys.of(id, secret), id, false, null));
+        }
+        if (id != null || secret != null) {
+            throw new IllegalArgumentException("set both KINDLING_ACCESS_KEY_ID and KINDLING_SECRET_ACCESS_KEY, or neither");
+        }
+        AccessKeys.Loaded loaded = AccessKeys.loadOrGenerate(dataDir);
+        return Optional.of(new Keys(loaded.keys(), loaded.keys().accessKeyIds().iterator().next(), loaded.generated(), loaded.file()));
+    }
+
+    private static void clearStaging(Path staging) throws IOException {
+        if (Files.isDirectory(staging)) {
+            try (Stream<Path> leftovers = Files.list(staging)) {
+                for (Path p : leftovers.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        return host.equals("0.0.0.0") || host.isEmpty() ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public String endpoint() {
+        return "http://" + hostForUrl(config.host()) + ":" + port();
+    }
+
+    public Path dataDir() {
+        return dataDir.root;
+    }
+
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    /**
+     * Graceful stop: stop accepting, let in-flight requests finish (up to 30 s), finish code
+     * activation, then close the database cleanly and release the data directory.
+     */
+    @Override
+    public synchronized void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Kindling stopping: finishing in-flight requests");
+        try {
+            jetty.stop();
+        } finally {
+            activation.close();
+            registry.close();
+            dataDir.close();
+            log.info("Kindling stopped");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.kindling.server;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How one Kindling node starts. Every field has the default {@code kindling serve} uses.
+ *
+ * @param dataDir            everything persistent: registry.db, code/, credentials, staging/ (default ./.kindling)
+ * @param host               listen address (default 127.0.0.1: the API is for this machine unless asked otherwise)
+ * @param port               listen port; 0 picks a free one (default 9070)
+ * @param region             region in every ARN (default us-east-1)
+ * @param accountId          12-digit account id in every ARN (default 000000000000)
+ * @param auth               SIGV4 (default) or NONE for local experiments
+ * @param credentialsFile    AWS-style credentials file with the access keys to accept; when absent the
+ *                           KINDLING_ACCESS_KEY_ID / KINDLING_SECRET_ACCESS_KEY pair, else a generated key
+ * @param accountConcurrency account concurrency limit (Lambda's default: 1000)
+ */
+public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
+                           Optional<Path> credentialsFile, int accountConcurrency) {
+
+    public static final int DEFAULT_PORT = 9070;
+
+    public enum Auth { SIGV4, NONE }
+
+    public static ServerConfig defaults() {
+        return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
+                Optional.empty(), 1000);
+    }
+
+    public ServerConfig withDataDir(Path dir) {
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency);
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency);
+    }
+}

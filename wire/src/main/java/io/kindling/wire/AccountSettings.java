@@ -1,0 +1,3 @@
+package io.kindling.wire;
+
+public record AccountSettings(AccountLimit accountLimit, AccountUsage accountUsage) {}

@@ -1,0 +1,3 @@
+package io.kindling.wire;
+
+public record AliasRoutingConfig(java.util.Map<String, Double> additionalVersionWeights) {}

@@ -1,0 +1,3 @@
+package io.kindling.wire;
+
+public record Environment(java.util.Map<String, String> variables) {}

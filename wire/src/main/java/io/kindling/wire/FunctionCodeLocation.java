@@ -1,0 +1,3 @@
+package io.kindling.wire;
+
+public record FunctionCodeLocation(String repositoryType, String location) {}
