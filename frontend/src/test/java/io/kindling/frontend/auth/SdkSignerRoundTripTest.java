@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -256,6 +257,19 @@ class SdkSignerRoundTripTest {
     }
 
     @Test
+    void aPresignedUrlCoversTheBodyHashTheSdkSigned() throws AuthException {
+        // The SDK's generic presigner signs the body's hash, not UNSIGNED-PAYLOAD as S3's does, so
+        // the verifier has to accept either and the body stays protected when it was signed.
+        SignedRequest request = sign(post("/2015-03-31/functions"), json(), signer -> signer
+                .putProperty(AwsV4FamilyHttpSigner.AUTH_LOCATION, AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
+                .putProperty(AwsV4FamilyHttpSigner.EXPIRATION_DURATION, Duration.ofMinutes(5)));
+
+        assertThat(verifier.verify(request).accessKeyId()).isEqualTo(ACCESS_KEY_ID);
+        assertThat(rejection(verifier, withPayload(request, new byte[] {'{', '}'})).failure())
+                .isEqualTo(AuthFailure.INVALID_SIGNATURE);
+    }
+
+    @Test
     void rejectsAPresignedUrlThatClaimsToLiveLongerThanAWeek() {
         SignedRequest request = sign(get(ARN_PATH), new byte[0], signer -> signer
                 .putProperty(AwsV4FamilyHttpSigner.AUTH_LOCATION, AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
@@ -398,7 +412,7 @@ class SdkSignerRoundTripTest {
 
     private static SignedRequest withHeader(SignedRequest request, String name, String value) {
         Map<String, List<String>> headers = new LinkedHashMap<>(request.headers().valuesByName());
-        headers.put(name.toLowerCase(java.util.Locale.ROOT), List.of(value));
+        headers.put(name.toLowerCase(Locale.ROOT), List.of(value));
         return new SignedRequest(request.method(), request.rawPath(), request.rawQuery(), RequestHeaders.of(headers),
                 request.payloadSha256Hex());
     }

@@ -1,0 +1,75 @@
+package io.kindling.it;
+
+import io.kindling.server.KindlingServer;
+import io.kindling.server.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/** A real Kindling server in this JVM on a free loopback port, with its own data directory and key. */
+final class TestServer implements AutoCloseable {
+    static final String ACCESS_KEY = "AKIAKINDLINGTEST0001";
+    static final String SECRET_KEY = "kindling/test/secret/key/0123456789abcdef";
+    static final String ACCOUNT = "123456789012";
+    static final String REGION = "us-east-1";
+    static final String ROLE = "arn:aws:iam::123456789012:role/kindling-test";
+
+    final Path dataDir;
+    final KindlingServer server;
+
+    private TestServer(Path dataDir, KindlingServer server) {
+        this.dataDir = dataDir;
+        this.server = server;
+    }
+
+    static TestServer start(Path dir) throws Exception {
+        Path credentials = writeCredentials(dir);
+        ServerConfig config = new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, REGION, ACCOUNT, ServerConfig.Auth.SIGV4,
+                Optional.of(credentials), 1000);
+        return new TestServer(config.dataDir(), KindlingServer.start(config));
+    }
+
+    static Path writeCredentials(Path dir) throws IOException {
+        Path credentials = dir.resolve("test-credentials");
+        if (!Files.exists(credentials)) {
+            Files.writeString(credentials, "[test]\naws_access_key_id = " + ACCESS_KEY + "\naws_secret_access_key = "
+                    + SECRET_KEY + "\n");
+        }
+        return credentials;
+    }
+
+    String endpoint() {
+        return server.endpoint();
+    }
+
+    LambdaClient client() {
+        return client(endpoint(), ACCESS_KEY, SECRET_KEY);
+    }
+
+    static LambdaClient client(String endpoint, String accessKey, String secretKey) {
+        return LambdaClient.builder()
+                .endpointOverride(URI.create(endpoint))
+                .region(Region.of(REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofMinutes(2)).build())
+                // Retries would hide the first answer; the tests check exactly what the server said.
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .retryStrategy(AwsRetryStrategy.doNotRetry()).build())
+                .build();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+    }
+}
