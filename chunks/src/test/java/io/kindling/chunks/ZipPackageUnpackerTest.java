@@ -61,6 +61,25 @@ class ZipPackageUnpackerTest {
     }
 
     @Test
+    void keepsLinksThatStayInsideIncludingDanglingOnes() throws Exception {
+        Path zipFile = zip()
+                .file("lib/v1/app", 0755, "app")
+                .symlink("lib/current", "v1")
+                .symlink("bin/app", "../lib/current/app")
+                .symlink("d/up", "..")
+                .symlink("dangling", "not/there")
+                .writeTo(dir.resolve("code.zip"));
+        Path target = dir.resolve("out");
+
+        unpacker.unpack(zipFile, target, DEFAULTS);
+
+        assertThat(target.resolve("bin/app")).hasContent("app");
+        assertThat(target.resolve("d/up/lib/v1/app")).hasContent("app");
+        assertThat(Files.readSymbolicLink(target.resolve("dangling"))).isEqualTo(Path.of("not/there"));
+        assertThat(Files.exists(target.resolve("dangling"))).isFalse();
+    }
+
+    @Test
     void givesModelessEntriesDefaultPermissions() throws Exception {
         Path zipFile = zip().plainDir("d").plainFile("d/f", "x").plainFile("implied/g", "y")
                 .writeTo(dir.resolve("code.zip"));
