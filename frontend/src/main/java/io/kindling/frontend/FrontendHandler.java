@@ -98,6 +98,7 @@ public final class FrontendHandler extends Handler.Abstract {
             try {
                 match = Router.route(method, rawPath);
                 operation = match.operation().name();
+                function = match.pathParameters().get("FunctionName");
             } catch (RequestException e) {
                 unrouted = e;
             }
@@ -108,7 +109,9 @@ public final class FrontendHandler extends Handler.Abstract {
             }
             Map<String, List<String>> query = PercentDecoding.query(request.getHttpURI().getQuery());
             ApiResult result = controlPlane.handle(new ApiCall(match.operation(), match.pathParameters(), query, body, requestId));
-            function = result.function();
+            if (result.function() != null) {
+                function = result.function();
+            }
             status = result.status();
             send(response, callback, status, result.body() == null ? null : json.writeValueAsBytes(result.body()));
         } catch (RequestException e) {
@@ -130,9 +133,22 @@ public final class FrontendHandler extends Handler.Abstract {
             status = fail(response, callback, LambdaErrors.unexpected());
         }
         requestLog.info("id={} op={} function={} status={} ms={} caller={}", requestId, operation,
-                function == null ? "-" : function, status,
+                function == null ? "-" : loggable(function), status,
                 String.format("%.1f", (System.nanoTime() - started) / 1e6), caller);
         return true;
+    }
+
+    /** Caller-supplied text in the request log: control characters escaped, length capped, one line always. */
+    private static String loggable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(200).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\x%02x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     /** Reads the whole body, refusing it (before reading, when Content-Length says so) above {@code limit}. */
