@@ -20,7 +20,7 @@ public final class Kindling {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Kindling());
         cli.setExecutionExceptionHandler(Kindling::oneLineError);
         return cli;

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
@@ -18,6 +20,7 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Signs raw requests with the SDK's own SigV4 signer and sends them with {@code java.net.http},
@@ -76,6 +79,26 @@ final class AuthSigning {
                 .putProperty(AwsV4FamilyHttpSigner.AUTH_LOCATION, AwsV4FamilyHttpSigner.AuthLocation.QUERY_STRING)
                 .putProperty(AwsV4FamilyHttpSigner.EXPIRATION_DURATION, expiresIn)
                 .putProperty(HttpSigner.SIGNING_CLOCK, clock));
+    }
+
+    /**
+     * Signs with the SDK's older {@code Aws4Signer}, which, like botocore, sends no
+     * {@code x-amz-content-sha256} header for services other than S3.
+     */
+    @SuppressWarnings("deprecation")
+    static SdkHttpRequest signWithoutContentHash(SdkHttpRequest request, byte[] body) {
+        SdkHttpFullRequest full = SdkHttpFullRequest.builder()
+                .method(request.method())
+                .uri(request.getUri())
+                .headers(request.headers())
+                .contentStreamProvider(ContentStreamProvider.fromByteArray(body))
+                .build();
+        return software.amazon.awssdk.auth.signer.Aws4Signer.create().sign(full,
+                software.amazon.awssdk.auth.signer.params.Aws4SignerParams.builder()
+                        .awsCredentials(AwsBasicCredentials.create(TestServer.ACCESS_KEY, TestServer.SECRET_KEY))
+                        .signingName("lambda")
+                        .signingRegion(Region.of(TestServer.REGION))
+                        .build());
     }
 
     /** Sends {@code request} (its URI, method and every header but those the client sets) with {@code body}. */

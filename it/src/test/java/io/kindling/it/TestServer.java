@@ -40,9 +40,10 @@ final class TestServer implements AutoCloseable {
     }
 
     static Path writeCredentials(Path dir) throws IOException {
-        Path credentials = dir.resolve("test-credentials");
+        // Named and shaped like the file `kindling serve` generates, so `kindling --data-dir DIR` finds it.
+        Path credentials = dir.resolve("credentials");
         if (!Files.exists(credentials)) {
-            Files.writeString(credentials, "[test]\naws_access_key_id = " + ACCESS_KEY + "\naws_secret_access_key = "
+            Files.writeString(credentials, "[kindling]\naws_access_key_id = " + ACCESS_KEY + "\naws_secret_access_key = "
                     + SECRET_KEY + "\n");
         }
         return credentials;

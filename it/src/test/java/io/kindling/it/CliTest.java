@@ -1,0 +1,148 @@
+package io.kindling.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kindling.cli.Kindling;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+
+/** The kindling command against a real server: deploy (create and update), functions ls, rm, help, errors. */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static TestServer server;
+    static LambdaClient lambda;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start(dir);
+        lambda = server.client();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        lambda.close();
+        server.close();
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run kindling(String... args) {
+        CommandLine cli = Kindling.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        int exit = cli.execute(all.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    String[] client(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--endpoint", server.endpoint(), "--data-dir", dir.toString()));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void deployCreatesThenUpdatesAndKeepsTheBootstrapExecutable() throws Exception {
+        Path code = Files.createDirectories(dir.resolve("src-hello"));
+        Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\necho hello\n");
+        Files.setPosixFilePermissions(code.resolve("bootstrap"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(code.resolve("lib"));
+        Files.writeString(code.resolve("lib/data.txt"), "data");
+
+        Run created = kindling(client("deploy", "hello", code.toString(), "--runtime", "provided.al2023",
+                "--handler", "bootstrap", "--env", "GREETING=hi"));
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("deployed hello").contains("State Active");
+        var config = lambda.getFunctionConfiguration(r -> r.functionName("hello"));
+        assertThat(config.environment().variables()).containsEntry("GREETING", "hi");
+
+        // The uploaded package kept the executable bit: read it back through Code.Location.
+        Path downloaded = dir.resolve("downloaded.zip");
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                lambda.getFunction(r -> r.functionName("hello")).code().location())).build(),
+                HttpResponse.BodyHandlers.ofFile(downloaded));
+        try (ZipFile zip = ZipFile.builder().setPath(downloaded).get()) {
+            ZipArchiveEntry bootstrap = zip.getEntry("bootstrap");
+            assertThat(bootstrap.getUnixMode() & 0111).isEqualTo(0111);
+            assertThat(zip.getEntry("lib/data.txt")).isNotNull();
+        }
+
+        Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\necho hello again\n");
+        Run updated = kindling(client("deploy", "hello", code.toString(), "--runtime", "provided.al2023",
+                "--handler", "bootstrap", "--memory", "256"));
+        assertThat(updated.exit()).as(updated.err()).isZero();
+        var after = lambda.getFunctionConfiguration(r -> r.functionName("hello"));
+        assertThat(after.memorySize()).isEqualTo(256);
+        assertThat(after.codeSha256()).isNotEqualTo(config.codeSha256());
+
+        Run listed = kindling(client("functions", "ls"));
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.out()).contains("NAME").containsPattern("hello\\s+provided.al2023\\s+256MB");
+
+        Run removed = kindling(client("rm", "hello"));
+        assertThat(removed.exit()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lambda.getFunction(r -> r.functionName("hello")))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    @Test
+    void deployAcceptsAReadyZip() throws Exception {
+        Path zip = dir.resolve("ready.zip");
+        Files.write(zip, Zips.bootstrap("ready"));
+        Run run = kindling(client("deploy", "ready", zip.toString(), "--runtime", "java21", "--handler", "a.B::handle"));
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(lambda.getFunctionConfiguration(r -> r.functionName("ready")).runtimeAsString()).isEqualTo("java21");
+    }
+
+    @Test
+    void failuresAreOneLineAndNonZero() {
+        Run missing = kindling(client("rm", "no-such-function"));
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip()).doesNotContain("\n")
+                .startsWith("kindling: ResourceNotFoundException: Function not found");
+
+        Run invalid = kindling(client("deploy", "bad name", dir.toString(), "--runtime", "provided.al2023",
+                "--handler", "bootstrap"));
+        assertThat(invalid.exit()).isEqualTo(1);
+        assertThat(invalid.err()).startsWith("kindling: ValidationException");
+
+        Run unreachable = kindling("functions", "ls", "--endpoint", "http://127.0.0.1:1", "--data-dir", dir.toString());
+        assertThat(unreachable.exit()).isEqualTo(1);
+        assertThat(unreachable.err()).startsWith("kindling: ").doesNotContain("\tat ");
+
+        Run unknownOption = kindling("deploy", "--no-such-option");
+        assertThat(unknownOption.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String[] command : List.of(new String[] {"--help"}, new String[] {"serve", "--help"},
+                new String[] {"functions", "--help"}, new String[] {"functions", "ls", "--help"},
+                new String[] {"deploy", "--help"}, new String[] {"rm", "--help"}, new String[] {"version", "--help"})) {
+            Run run = kindling(command);
+            assertThat(run.exit()).as(String.join(" ", command)).isZero();
+            assertThat(run.out()).contains("Usage: kindling");
+        }
+        assertThat(kindling("version").out()).startsWith("kindling ");
+    }
+}
