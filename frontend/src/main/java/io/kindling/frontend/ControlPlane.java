@@ -113,6 +113,8 @@ final class ControlPlane {
                     + "Architectures " + r.architectures() + " cannot run here.");
         }
         byte[] zip = zipFile(r.zipFile(), r.s3Bucket(), r.imageUri());
+        // A missing function is reported as such, before the package is inspected.
+        registry.function(ref.name());
         try (CodeIntake.Staged staged = intake.stage(zip)) {
             if (Boolean.TRUE.equals(r.dryRun())) {
                 return new ApiResult(200, render.configuration(registry.resolve(ref.name(), null), false), ref.name());
