@@ -40,6 +40,9 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "1000")
     int accountConcurrency;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig.Auth mode = switch (auth.toLowerCase(java.util.Locale.ROOT)) {
@@ -55,19 +58,19 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 server.close();
             } catch (Exception e) {
-                System.err.println("kindling: shutdown: " + e);
+                spec.commandLine().getErr().println("kindling: shutdown: " + e);
+                spec.commandLine().getErr().flush();
             } finally {
                 stopped.countDown();
             }
         }));
-        printHowToConnect(server, config);
+        printHowToConnect(spec.commandLine().getOut(), server, config);
         server.join();
         stopped.await();
         return 0;
     }
 
-    private static void printHowToConnect(KindlingServer server, ServerConfig config) {
-        var out = System.out;
+    private static void printHowToConnect(java.io.PrintWriter out, KindlingServer server, ServerConfig config) {
         out.println("Kindling is serving the Lambda API at " + server.endpoint());
         server.credentials().generatedFile().ifPresent(file -> out.println("Generated an access key in " + file
                 + " (mode 0600)."));

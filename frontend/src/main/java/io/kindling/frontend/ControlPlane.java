@@ -108,10 +108,7 @@ final class ControlPlane {
             IOException, InterruptedException {
         FunctionRef ref = unqualified(call);
         Requests.UpdateFunctionCode r = body(call, Requests.UpdateFunctionCode.class);
-        if (r.architectures() != null && !r.architectures().equals(List.of("x86_64"))) {
-            throw new RequestException.InvalidParameter("Kindling on this host runs x86_64 functions only; "
-                    + "Architectures " + r.architectures() + " cannot run here.");
-        }
+        SettingsValidator.architectures(r.architectures());
         byte[] zip = zipFile(r.zipFile(), r.s3Bucket(), r.imageUri());
         // A missing function is reported as such, before the package is inspected.
         registry.function(ref.name());

@@ -172,7 +172,8 @@ final class SettingsValidator {
         }
     }
 
-    private static List<String> architectures(List<String> requested) throws RequestException {
+    /** The one architecture this host runs; Lambda's other value is refused rather than accepted and never run. */
+    static List<String> architectures(List<String> requested) throws RequestException {
         if (requested == null) {
             return List.of("x86_64");
         }
