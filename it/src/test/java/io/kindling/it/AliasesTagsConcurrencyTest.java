@@ -3,36 +3,15 @@ package io.kindling.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.AliasConfiguration;
 import software.amazon.awssdk.services.lambda.model.PreconditionFailedException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /** Aliases, reserved concurrency, account settings and tags through the real SDK. */
-class AliasesTagsConcurrencyTest {
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
-    }
+class AliasesTagsConcurrencyTest extends ServerTest {
 
     static void createWithVersions(String name, int versions) {
         lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")

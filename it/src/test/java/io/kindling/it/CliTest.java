@@ -15,32 +15,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /** The kindling command against a real server: deploy (create and update), functions ls, rm, help, errors. */
-class CliTest {
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
-    }
+class CliTest extends ServerTest {
 
     record Run(int exit, String out, String err) {}
 

@@ -3,16 +3,11 @@ package io.kindling.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Architecture;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
@@ -28,23 +23,7 @@ import software.amazon.awssdk.services.lambda.model.State;
 import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
 
 /** Functions and versions through the real SDK: create, read in every name form, update, publish, delete. */
-class FunctionLifecycleTest {
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
-    }
+class FunctionLifecycleTest extends ServerTest {
 
     static CreateFunctionResponse create(String name, byte[] zip) {
         return lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")

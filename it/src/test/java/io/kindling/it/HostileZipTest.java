@@ -11,14 +11,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
@@ -30,30 +27,18 @@ import software.amazon.awssdk.services.lambda.model.State;
  * InvalidParameterValueException naming the problem, and neither the account, the existing function nor the
  * data directory changes. An honest package with internal links is accepted and unpacked as it was zipped.
  */
-class HostileZipTest {
+class HostileZipTest extends ServerTest {
     private static final long MIB = 1L << 20;
     private static final String UNZIPPED_LIMIT = "Unzipped size must be smaller than 262144000 bytes";
     private static final String NOT_A_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again.";
     private static final String VICTIM = "victim";
 
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
     private static final AtomicInteger counter = new AtomicInteger();
 
     @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
+    static void createVictim() {
         create(VICTIM, Zips.bootstrap("victim"));
         lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(VICTIM));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
     }
 
     static CreateFunctionResponse create(String name, byte[] zip) {

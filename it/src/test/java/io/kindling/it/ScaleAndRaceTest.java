@@ -12,34 +12,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /** Pagination over 1,000 functions, and concurrent updates of one function. */
-class ScaleAndRaceTest {
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
-    }
+class ScaleAndRaceTest extends ServerTest {
 
     @Test
     void listFunctionsPagesThroughAThousandFunctionsExactlyOnceInOrder() throws Exception {

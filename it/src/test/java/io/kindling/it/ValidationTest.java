@@ -9,17 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.AliasConfiguration;
 import software.amazon.awssdk.services.lambda.model.Architecture;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionRequest;
@@ -34,26 +29,10 @@ import software.amazon.awssdk.services.lambda.model.Runtime;
  * Request validation through the real SDK: every rejected request gets Lambda's error name, status and
  * message, and a rejected CreateFunction leaves no function, no usage and no stored or staged package behind.
  */
-class ValidationTest {
+class ValidationTest extends ServerTest {
     private static final String SUPPORTED = "provided, provided.al2, provided.al2023, java17, java21, java25";
 
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
     private static final AtomicInteger rejected = new AtomicInteger();
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(dir);
-        lambda = server.client();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        lambda.close();
-        server.close();
-    }
 
     // ---------------------------------------------------------------- helpers
 
