@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every public method is one transaction on the database thread (see {@link Database}), so a
  * check such as "no update in progress" and the write that follows it cannot interleave with
- * another request. Code packages enter the {@link CodeStore} inside the same transaction that
- * first references them, and leave it when the last version referencing them is gone.
+ * another request. Code packages enter the {@link CodeStore} durably just before the transaction
+ * that first references them, and leave it when the last version referencing them is gone.
  */
 public final class Registry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
@@ -68,6 +68,8 @@ public final class Registry implements AutoCloseable {
     private final Clock clock;
     private final ConcurrencyLimits limits;
     private volatile CodeListener listener = (name, sha) -> {};
+    /** Packages being stored by an upload whose transaction has not finished: sha256 hex → uploads. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> pinned = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Registry(Path databaseFile, CodeStore codeStore, Clock clock, ConcurrencyLimits limits) throws RegistryException {
         try {
@@ -93,18 +95,17 @@ public final class Registry implements AutoCloseable {
     /** Creates the function with its $LATEST; with {@code publish} also version 1, which is returned. */
     public FunctionVersion createFunction(String name, FunctionSettings settings, StagedCode code,
                                           Map<String, String> tags, boolean publish) throws RegistryException {
-        FunctionVersion created = db.transaction(c -> {
+        FunctionVersion created = withStoredCode(code, () -> db.transaction(c -> {
             if (functionRow(c, name).isPresent()) {
                 throw new RegistryException.FunctionExists(name);
             }
-            commitCode(code);
             Instant now = clock.instant();
             update(c, "INSERT INTO functions(name, created_at, tags) VALUES (?, ?, ?)", name, now.toString(), toJson(tags));
             FunctionVersion latest = new FunctionVersion(name, 0, settings, code.ref(), newRevision(), now,
                     VersionStatus.creating());
             insertVersion(c, latest);
             return publish ? publishLocked(c, latest, settings.description(), now) : latest;
-        });
+        }));
         listener.codePending(name, code.ref().sha256Hex());
         return created;
     }
@@ -112,16 +113,15 @@ public final class Registry implements AutoCloseable {
     public FunctionVersion updateCode(String name, StagedCode code, String expectedRevision, boolean publish)
             throws RegistryException {
         String[] replaced = new String[1];
-        FunctionVersion updated = db.transaction(c -> {
+        FunctionVersion updated = withStoredCode(code, () -> db.transaction(c -> {
             FunctionVersion latest = changeableLatest(c, name, expectedRevision);
-            commitCode(code);
             replaced[0] = latest.code().sha256Hex();
             Instant now = clock.instant();
             FunctionVersion next = new FunctionVersion(name, 0, latest.settings(), code.ref(), newRevision(), now,
                     latest.status().updating());
             replaceLatest(c, next);
             return publish ? publishLocked(c, next, latest.settings().description(), now) : next;
-        });
+        }));
         collectGarbage(replaced[0]);
         listener.codePending(name, code.ref().sha256Hex());
         return updated;
@@ -504,18 +504,47 @@ public final class Registry implements AutoCloseable {
 
     // ---------------------------------------------------------------- code package lifecycle
 
-    private void commitCode(StagedCode code) throws RegistryException {
+    @FunctionalInterface
+    private interface Commit<T> {
+        T run() throws RegistryException;
+    }
+
+    /**
+     * Copies the package into the code store (fsync included) on the caller's thread, so the
+     * database thread never waits on a large file, then runs the transaction that references it.
+     * While this runs the package is pinned: garbage collection leaves it alone even though no
+     * row references it yet. If the transaction is refused, the package goes again unless
+     * something else references it.
+     */
+    private <T> T withStoredCode(StagedCode code, Commit<T> transaction) throws RegistryException {
+        String sha = code.ref().sha256Hex();
+        pinned.merge(sha, 1, Integer::sum);
+        boolean committed = false;
         try {
             codeStore.put(code.file(), code.summary());
+            T result = transaction.run();
+            committed = true;
+            return result;
         } catch (IOException e) {
             throw new RegistryException.StorageFailure(e);
+        } finally {
+            pinned.computeIfPresent(sha, (k, n) -> n == 1 ? null : n - 1);
+            if (!committed) {
+                collectGarbage(sha);
+            }
         }
     }
 
-    /** Deletes a package no version references any more; runs on the database thread, so it cannot race a put. */
+    /**
+     * Deletes a package that no version references and no upload has pinned. Runs on the database
+     * thread, so the check and the delete cannot interleave with a transaction that adds a reference.
+     */
     private void collectGarbage(String sha256Hex) {
         try {
             db.transaction(c -> {
+                if (pinned.containsKey(sha256Hex)) {
+                    return null;
+                }
                 try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM versions WHERE code_sha256 = ? LIMIT 1")) {
                     s.setString(1, sha256Hex);
                     try (ResultSet rs = s.executeQuery()) {
