@@ -1,0 +1,49 @@
+package io.kindling.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How much one run measures. The full run aims at about three minutes on the 2-core machine,
+ * {@code --quick} at well under a minute (a smoke test: same code paths, fewer samples).
+ *
+ * @param warmup            closed-loop warm-up per round-trip scenario, before its first round
+ * @param round             length of one measured round; scenarios alternate round by round
+ * @param rounds            measured rounds per round-trip scenario
+ * @param smallCreates      measured CreateFunction calls with a few-KB zip (and as many of each baseline)
+ * @param largeCreates      measured CreateFunction calls with a 10 MiB zip
+ * @param createWarmup      unmeasured calls of each create-like figure before measuring (small; large uses a third)
+ * @param inspectRuns       measured passes over the 50 MB package per tool, after {@code inspectWarmup}
+ * @param startRuns         measured server starts per data directory and start kind (in-process ones after one
+ *                          unmeasured start)
+ * @param processRuns       measured {@code java -version} runs
+ * @param functionsForStart functions in the populated data directory the start figures use
+ */
+record BenchSettings(boolean quick, Path outDir, Duration warmup, Duration round, int rounds, int smallCreates,
+                     int largeCreates, int createWarmup, int inspectWarmup, int inspectRuns, int startRuns,
+                     int processRuns, int functionsForStart) {
+
+    static final String USAGE = "usage: bin/bench [--quick] [--out DIR]";
+
+    static BenchSettings parse(String[] args, Path defaultOut) {
+        boolean quick = false;
+        Path out = defaultOut;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--out needs a directory\n" + USAGE);
+                    }
+                    out = Path.of(args[++i]);
+                }
+                case "-h", "--help" -> throw new IllegalArgumentException(USAGE);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + "\n" + USAGE);
+            }
+        }
+        return quick
+                ? new BenchSettings(true, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1, 3, 1, 3, 250)
+                : new BenchSettings(false, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20, 20, 2, 7, 5, 7,
+                        1000);
+    }
+}

@@ -1,0 +1,150 @@
+package io.kindling.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The run's output: Markdown tables for people, and the same figures as JSON for tools
+ * (every latency in milliseconds, every ratio as figure ÷ baseline of the named statistic).
+ */
+final class Report {
+    /** One Markdown table with a title, a line saying how it was measured, and notes under it. */
+    static final class Table {
+        private final String title;
+        private final String method;
+        private final List<String> header;
+        private final List<List<String>> rows = new ArrayList<>();
+        private final List<String> notes = new ArrayList<>();
+
+        private Table(String title, String method, List<String> header) {
+            this.title = title;
+            this.method = method;
+            this.header = header;
+        }
+
+        Table row(String... cells) {
+            if (cells.length != header.size()) {
+                throw new IllegalArgumentException(title + ": " + cells.length + " cells for " + header.size() + " columns");
+            }
+            rows.add(List.of(cells));
+            return this;
+        }
+
+        Table note(String note) {
+            notes.add(note);
+            return this;
+        }
+
+        private void render(StringBuilder md) {
+            md.append("### ").append(title).append("\n\n").append(method).append("\n\n");
+            md.append("| ").append(String.join(" | ", header)).append(" |\n");
+            md.append("|").append("---|".repeat(header.size())).append('\n');
+            for (List<String> row : rows) {
+                md.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+            md.append('\n');
+            for (String note : notes) {
+                md.append(note).append("\n\n");
+            }
+        }
+    }
+
+    private final MachineDescription machine;
+    private final BenchSettings settings;
+    private final List<Table> tables = new ArrayList<>();
+    private final List<Map<String, Object>> figures = new ArrayList<>();
+    private final List<Map<String, Object>> ratios = new ArrayList<>();
+    private final Map<String, Object> run = new LinkedHashMap<>();
+
+    Report(MachineDescription machine, BenchSettings settings) {
+        this.machine = machine;
+        this.settings = settings;
+    }
+
+    Table table(String title, String method, String... header) {
+        Table table = new Table(title, method, List.of(header));
+        tables.add(table);
+        return table;
+    }
+
+    /** A latency figure for the JSON output; {@code extra} adds throughput, sizes and the like. */
+    void latency(String id, String label, Latency latency, Map<String, Object> extra) {
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("id", id);
+        figure.put("label", label);
+        figure.put("n", latency.count());
+        figure.put("p50_ms", latency.p50Ms());
+        figure.put("p99_ms", latency.p99Ms());
+        figure.put("max_ms", latency.maxMs());
+        figure.put("mean_ms", latency.meanMs());
+        figure.putAll(extra);
+        figures.add(figure);
+    }
+
+    /** A figure that is not a latency distribution (throughput of a tool, say). */
+    void figure(String id, String label, Map<String, Object> values) {
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("id", id);
+        figure.put("label", label);
+        figure.putAll(values);
+        figures.add(figure);
+    }
+
+    /** Records figure ÷ baseline for {@code statistic} and returns it. */
+    double ratio(String figure, String baseline, String statistic, double figureValue, double baselineValue) {
+        double ratio = figureValue / baselineValue;
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("figure", figure);
+        entry.put("baseline", baseline);
+        entry.put("statistic", statistic);
+        entry.put("ratio", ratio);
+        ratios.add(entry);
+        return ratio;
+    }
+
+    void runFact(String key, Object value) {
+        run.put(key, value);
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("## Kindling control-plane benchmark").append(settings.quick() ? " (--quick)" : "").append("\n\n");
+        if (settings.quick()) {
+            md.append("> `--quick`: short warm-up and few samples, a smoke test of every path. Quote the full run, not these.\n\n");
+        }
+        md.append("- CPU: ").append(machine.cpuModel()).append(", ").append(machine.cpus()).append(" CPUs visible to the JVM (")
+                .append(machine.cpuFeatures()).append(")\n");
+        md.append("- Memory: ").append(machine.memory()).append("; kernel ").append(machine.kernel()).append("; ")
+                .append(machine.os()).append('\n');
+        md.append("- JDK: ").append(machine.jdk()).append('\n');
+        md.append("- Date: ").append(machine.date()).append("; load average (1/5/15 min) at start ")
+                .append(machine.loadAverageAtStart()).append(", at end ").append(run.getOrDefault("load_average_at_end", "?"))
+                .append("; run took ").append(run.getOrDefault("wall_seconds", "?")).append(" s\n");
+        md.append("- CPU pressure over the whole run (share of time some task waited for a CPU): ")
+                .append(CpuPressure.describe((Double) run.getOrDefault("cpu_pressure_pct.run", -1.0))).append("\n\n");
+        for (Table table : tables) {
+            table.render(md);
+        }
+        return md.toString();
+    }
+
+    void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("control-plane.md"), markdown());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("benchmark", "control-plane");
+        json.put("quick", settings.quick());
+        json.put("machine", machine);
+        json.put("run", run);
+        json.put("figures", figures);
+        json.put("ratios", ratios);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("control-plane.json").toFile(), json);
+    }
+}
