@@ -61,9 +61,9 @@ final class AwsCli {
         this.secretKey = secretKey;
     }
 
-    /** The CLI with the test key; fails (never skips) when there is no {@code aws} on PATH. */
-    static AwsCli forServer(TestServer server, Path workDir) {
-        return new AwsCli(findExecutable(), server.endpoint(), workDir, TestServer.ACCESS_KEY, TestServer.SECRET_KEY);
+    /** The CLI at {@code executable} with the test key. */
+    static AwsCli forServer(String executable, TestServer server, Path workDir) {
+        return new AwsCli(executable, server.endpoint(), workDir, TestServer.ACCESS_KEY, TestServer.SECRET_KEY);
     }
 
     /** The same CLI signing with other credentials. */
@@ -71,20 +71,39 @@ final class AwsCli {
         return new AwsCli(executable, endpoint, workDir, otherAccessKey, otherSecretKey);
     }
 
-    private static String findExecutable() {
+    /** Debian's AWS CLI v2, which bin/test installs when it is missing; AwsCliTest never runs without it. */
+    static final Path DEBIAN_CLI_V2 = Path.of("/usr/bin/aws");
+
+    /**
+     * Every distinct AWS CLI to drive: Debian's v2 always (a failure, never a skip, when it is
+     * missing), and the {@code aws} first on PATH when it is another installation (here, v1 from pip).
+     */
+    static List<String> executables() {
+        List<String> found = new ArrayList<>();
+        if (!Files.isExecutable(DEBIAN_CLI_V2)) {
+            fail("The AWS CLI v2 (Debian package awscli, /usr/bin/aws) is missing; AwsCliTest drives the real CLI"
+                    + " and is not skipped. Run bin/test as root, which installs it, or apt-get install awscli.");
+        }
+        found.add(DEBIAN_CLI_V2.toString());
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
         for (String entry : path.split(File.pathSeparator)) {
-            if (entry.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(entry, "aws");
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toString();
+            Path candidate = entry.isEmpty() ? null : Path.of(entry, "aws");
+            if (candidate != null && Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                if (!sameFile(candidate, DEBIAN_CLI_V2)) {
+                    found.add(candidate.toString());
+                }
+                break;
             }
         }
-        return fail("The AWS CLI ('aws') is not on PATH, and AwsCliTest drives the real CLI: it is not skipped."
-                + " Install it (pip install awscli, or run .ci/run, which installs it when missing) and rerun."
-                + " PATH=" + path);
+        return found;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** {@code aws lambda <args> --endpoint-url <server> --output json}, within 60 seconds. */

@@ -222,7 +222,7 @@ public final class Registry implements AutoCloseable {
             latest(c, name);
             List<FunctionVersion> rows = queryVersions(c, "SELECT " + VERSION_COLUMNS + " FROM versions WHERE"
                     + " function_name = ? AND version_number > ? ORDER BY version_number LIMIT ?",
-                    name, after.name().isEmpty() ? -1 : after.number(), maxItems + 1);
+                    name, after.number(), maxItems + 1);
             return page(rows, maxItems);
         });
     }
