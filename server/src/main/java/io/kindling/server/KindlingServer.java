@@ -11,14 +11,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class KindlingServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KindlingServer.class);
+    static final int MAX_CONNECTIONS = 4096;
+    static final int MAX_REQUESTS_IN_FLIGHT = 256;
+    static final int MAX_REQUESTS_WAITING = 1024;
 
     /** How the server authenticates, for the start-up message. */
     public record Credentials(Optional<String> accessKeyId, Optional<Path> generatedFile) {}
@@ -87,7 +93,14 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0]));
-            GracefulHandler graceful = new GracefulHandler(frontend);
+            // Cheap threads are not unlimited capacity: cap connections and requests in flight;
+            // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
+            jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+            QoSHandler admission = new QoSHandler(frontend);
+            admission.setMaxRequestCount(MAX_REQUESTS_IN_FLIGHT);
+            admission.setMaxSuspendedRequestCount(MAX_REQUESTS_WAITING);
+            admission.setMaxSuspend(Duration.ofSeconds(30));
+            GracefulHandler graceful = new GracefulHandler(admission);
             jetty.setHandler(graceful);
             jetty.setStopTimeout(30_000);
             jetty.start();
