@@ -1,0 +1,262 @@
+package io.kindling.worker.sandbox;
+
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes from Linux namespaces and cgroups, set up by bubblewrap. Must run as root (it creates
+ * network namespaces and cgroups); the function itself runs as an unprivileged uid.
+ *
+ * <p>Start-up, in order, each step undone if a later one fails:
+ * <ol>
+ *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts;
+ *   <li>cgroup(s) {@code <prefix>/<id>} with the limits written;
+ *   <li>network namespace {@code <prefix>-<id>}, lo up, and the Runtime API listener bound inside
+ *       it, on a fresh platform thread (see {@link NetworkNamespaces});
+ *   <li>the launcher, spawned from a {@link Spawner} thread:
+ *       {@code sh -c <launch-wrapper.sh> <cgroup.procs files> -- nsenter --net=<netns> --setuid U --setgid G -- bwrap <bwrap-flags.tsv> -- <command>}.
+ *       The shell writes its own pid into the cgroups, then execs nsenter, which enters the
+ *       network namespace, drops root and execs bwrap: one process from start to end, in its
+ *       cgroups before the first instruction of anything else runs.
+ * </ol>
+ */
+public final class BubblewrapDriver implements SandboxDriver {
+    private static final Logger LOG = LoggerFactory.getLogger(BubblewrapDriver.class);
+    private static final String LAUNCHER = DataFile.text("launch-wrapper.sh");
+    private static final List<ForbiddenPath> FORBIDDEN = DataFile.read("forbidden-host-paths.tsv", 2).stream()
+            .map(row -> new ForbiddenPath(Path.of(row.field(0)), row.reason()))
+            .toList();
+
+    /** A host path no root bind may be, contain or lie under, and why. */
+    record ForbiddenPath(Path path, String reason) {}
+
+    private final BubblewrapConfig config;
+    private final Cgroups cgroups;
+    private final NetworkNamespaces networks;
+    private final BubblewrapCommand bwrapCommand;
+    private final List<ForbiddenPath> forbidden;
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
+
+    private BubblewrapDriver(BubblewrapConfig config, Cgroups cgroups) {
+        this.config = config;
+        this.cgroups = cgroups;
+        this.networks = new NetworkNamespaces(config.commandTimeout());
+        this.bwrapCommand = BubblewrapCommand.standard();
+        List<ForbiddenPath> paths = new ArrayList<>(FORBIDDEN);
+        paths.add(new ForbiddenPath(config.scratchRoot(), "other sandboxes' scratch directories"));
+        for (Path data : config.dataDirectories()) {
+            paths.add(new ForbiddenPath(data, "Kindling's own data: code of every function, the registry, keys"));
+        }
+        this.forbidden = List.copyOf(paths);
+    }
+
+    /** Detects the cgroup version and checks the tools exist; creates nothing on the host. */
+    public static BubblewrapDriver create(BubblewrapConfig config) throws SandboxException {
+        for (Path tool : List.of(config.bwrap(), config.nsenter(), config.shell())) {
+            if (!java.nio.file.Files.isExecutable(tool)) {
+                throw new SandboxException.LaunchFailed("not executable: " + tool, null);
+            }
+        }
+        Cgroups cgroups = Cgroups.detect(config.cgroupRoot(), config.namePrefix());
+        LOG.info("sandbox driver: bubblewrap, cgroup {}, names {}-*", cgroups.version(), config.namePrefix());
+        return new BubblewrapDriver(config, cgroups);
+    }
+
+    /** "v1" or "v2". */
+    public String cgroupVersion() {
+        return cgroups.version();
+    }
+
+    @Override
+    public Sandbox start(SandboxSpec spec) throws SandboxException {
+        checkRootBinds(spec.rootBinds());
+        String id = spec.id();
+        if (!live.add(id)) {
+            throw new SandboxException.InvalidSpec("a sandbox with id " + id + " is already running");
+        }
+        long began = System.nanoTime();
+        Deque<Undo> undo = new ArrayDeque<>();
+        try {
+            String name = config.netnsName(id);
+            ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, Map.of(
+                    "uid", Integer.toString(config.sandboxUid()),
+                    "gid", Integer.toString(config.sandboxGid()),
+                    "hostname", config.hostname()));
+            undo.push(scratch::delete);
+            long scratchDone = System.nanoTime();
+
+            SandboxCgroup cgroup = cgroups.create(id, spec.limits());
+            undo.push(() -> cgroup.remove(config.stopTimeout()));
+            long cgroupDone = System.nanoTime();
+
+            ServerSocketChannel listener = networks.createWithListener(name, config.runtimeApiAddress());
+            undo.push(() -> networks.delete(name));
+            undo.push(listener::close);
+            long netnsDone = System.nanoTime();
+
+            List<String> argv = launchCommand(spec, scratch, cgroup, name);
+            ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
+            // The launcher runs as root: nothing of the worker's environment (LD_PRELOAD, ...) may
+            // reach it. The function's own environment travels separately (bwrap --args).
+            builder.environment().clear();
+            builder.redirectOutput(switch (spec.output()) {
+                case OutputSink.ToFile f -> ProcessBuilder.Redirect.appendTo(f.file().toFile());
+                case OutputSink.Discard d -> ProcessBuilder.Redirect.DISCARD;
+                case OutputSink.ToStream s -> ProcessBuilder.Redirect.PIPE;
+            });
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("sandbox {}: launching {}", id, String.join(" ", argv));
+            }
+            Process process;
+            try {
+                process = Spawner.start(builder, BubblewrapCommand.environmentArguments(spec.environment()));
+            } catch (IOException e) {
+                throw new SandboxException.LaunchFailed(argv.getFirst() + ": " + e.getMessage(), e);
+            }
+            undo.push(process::destroyForcibly);
+            CompletableFuture<Void> drained = spec.output() instanceof OutputSink.ToStream(var stream)
+                    ? OutputPump.start(id, process.getInputStream(), stream)
+                    : CompletableFuture.completedFuture(null);
+            BubblewrapSandbox sandbox = new BubblewrapSandbox(
+                    id, name, process, listener, cgroup, networks, scratch, drained, config.stopTimeout(), () -> live.remove(id));
+            long spawned = System.nanoTime();
+            LOG.debug("sandbox {}: spawned pid {} after {} µs (scratch {}, cgroup {}, netns and listener {}, spawn {})",
+                    id, process.pid(), (spawned - began) / 1000, (scratchDone - began) / 1000, (cgroupDone - scratchDone) / 1000,
+                    (netnsDone - cgroupDone) / 1000, (spawned - netnsDone) / 1000);
+            return sandbox;
+        } catch (SandboxException | RuntimeException | Error e) {
+            while (!undo.isEmpty()) {
+                try {
+                    undo.pop().run();
+                } catch (Exception cleanupFailure) {
+                    e.addSuppressed(cleanupFailure);
+                }
+            }
+            live.remove(id);
+            throw e;
+        }
+    }
+
+    /** The launcher's argv: shell, its script, the cgroup files, then nsenter and bwrap. */
+    List<String> launchCommand(SandboxSpec spec, ScratchDir scratch, SandboxCgroup cgroup, String netnsName) {
+        List<String> argv = new ArrayList<>(List.of(config.shell().toString(), "-c", LAUNCHER, "kindling-launch"));
+        cgroup.membershipFiles().forEach(f -> argv.add(f.toString()));
+        argv.add("--");
+        argv.addAll(List.of(
+                config.nsenter().toString(),
+                "--net=" + networks.file(netnsName),
+                // nsenter drops root (setgroups, setgid, setuid) after entering the namespace, so
+                // bwrap runs unprivileged and builds the sandbox in a user namespace of that uid.
+                "--setuid", Integer.toString(config.sandboxUid()),
+                "--setgid", Integer.toString(config.sandboxGid()),
+                "--",
+                config.bwrap().toString()));
+        argv.addAll(bwrapArguments(spec, scratch));
+        return argv;
+    }
+
+    List<String> bwrapArguments(SandboxSpec spec, ScratchDir scratch) {
+        List<String> root = new ArrayList<>();
+        spec.rootBinds().forEach(bind -> root.addAll(bind.bwrapArgs()));
+        return bwrapCommand.arguments(
+                Map.of(
+                        "uid", Integer.toString(config.sandboxUid()),
+                        "gid", Integer.toString(config.sandboxGid()),
+                        "hostname", config.hostname(),
+                        "passwd", scratch.etcFile("passwd").toString(),
+                        "group", scratch.etcFile("group").toString(),
+                        "hosts", scratch.etcFile("hosts").toString(),
+                        "codeDir", spec.codeDir().toString(),
+                        "tmpBytes", Long.toString(spec.limits().tmpBytes())),
+                Map.of("root", root, "command", spec.command()));
+    }
+
+    /** Refuses root binds that would expose host paths no function may see. */
+    void checkRootBinds(List<RootBind> binds) throws SandboxException {
+        for (RootBind bind : binds) {
+            if (bind.hostPath().isEmpty()) {
+                continue;
+            }
+            Path source = bind.hostPath().get();
+            for (ForbiddenPath no : forbidden) {
+                if (source.startsWith(no.path()) || no.path().startsWith(source)) {
+                    throw new SandboxException.InvalidSpec(
+                            "root bind " + source + " -> " + bind.target() + " would expose " + no.path() + " (" + no.reason() + ")");
+                }
+            }
+            for (Path owned : List.of(Path.of("/var/task"), Path.of("/tmp"), Path.of("/proc"), Path.of("/dev"),
+                    Path.of("/etc/passwd"), Path.of("/etc/group"), Path.of("/etc/hosts"))) {
+                if (bind.target().startsWith(owned)) {
+                    throw new SandboxException.InvalidSpec("root bind target " + bind.target() + " is managed by the driver");
+                }
+            }
+        }
+    }
+
+    @Override
+    public void cleanLeftovers() {
+        String prefix = config.namePrefix() + "-";
+        try {
+            for (SandboxCgroup cgroup : cgroups.existing()) {
+                if (live.contains(cgroup.id())) {
+                    continue;
+                }
+                try {
+                    cgroup.remove(config.stopTimeout());
+                    LOG.info("removed leftover cgroup {}", cgroup.directories());
+                } catch (SandboxException e) {
+                    LOG.warn("leftover cgroup {} could not be removed", cgroup.directories(), e);
+                }
+            }
+        } catch (SandboxException e) {
+            LOG.warn("listing leftover cgroups failed", e);
+        }
+        try {
+            for (String name : networks.list(prefix)) {
+                if (live.contains(name.substring(prefix.length()))) {
+                    continue;
+                }
+                try {
+                    networks.delete(name);
+                    LOG.info("removed leftover network namespace {}", name);
+                } catch (SandboxException e) {
+                    LOG.warn("leftover network namespace {} could not be removed", name, e);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("listing leftover network namespaces failed", e);
+        }
+        try {
+            for (Path dir : ScratchDir.list(config.scratchRoot(), prefix)) {
+                if (live.contains(dir.getFileName().toString().substring(prefix.length()))) {
+                    continue;
+                }
+                try {
+                    ScratchDir.deleteTree(dir);
+                    LOG.info("removed leftover scratch directory {}", dir);
+                } catch (IOException e) {
+                    LOG.warn("leftover scratch directory {} could not be removed", dir, e);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("listing leftover scratch directories failed", e);
+        }
+    }
+
+    /** One step of start-up to undo when a later step fails. */
+    @FunctionalInterface
+    private interface Undo {
+        void run() throws Exception;
+    }
+}

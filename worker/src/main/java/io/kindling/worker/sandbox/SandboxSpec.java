@@ -1,0 +1,132 @@
+package io.kindling.worker.sandbox;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What to run and within which limits. The caller decides the environment (including
+ * {@code AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001}); the driver passes it on unchanged and adds none
+ * of the worker's own.
+ *
+ * @param id names the sandbox's network namespace, cgroups and scratch dir: 1 to 64 of
+ *     {@code [A-Za-z0-9_-]}, starting with a letter or digit, unique among live sandboxes
+ * @param codeDir host directory mounted read-only at /var/task; must be readable by the sandbox
+ *     uid (as in Lambda: files 644, directories 755)
+ * @param command argv inside the sandbox, e.g. {@code /var/task/bootstrap}
+ * @param environment the function's complete environment; names match {@code [A-Za-z_][A-Za-z0-9_]*}
+ * @param limits memory, /tmp, processes and CPU
+ * @param output where stdout and stderr go (one stream)
+ * @param rootBinds the runtime's read-only root, e.g. {@link RootFilesystems#debian12Host()}
+ */
+public record SandboxSpec(
+        String id,
+        Path codeDir,
+        List<String> command,
+        Map<String, String> environment,
+        SandboxLimits limits,
+        OutputSink output,
+        List<RootBind> rootBinds) {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    public SandboxSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(codeDir, "codeDir");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(output, "output");
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("id must match " + ID + ": " + id);
+        }
+        if (!codeDir.isAbsolute()) {
+            throw new IllegalArgumentException("codeDir must be absolute: " + codeDir);
+        }
+        command = List.copyOf(command);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command is empty");
+        }
+        for (String arg : command) {
+            // Arguments travel through argv of the launcher; a NUL would silently cut them.
+            if (arg.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("command argument contains NUL: " + arg);
+            }
+        }
+        // Insertion order is kept so the sandbox's environ is reproducible.
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        for (var e : environment.entrySet()) {
+            if (!ENV_NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException("environment variable name must match " + ENV_NAME + ": " + e.getKey());
+            }
+            // The variables reach bwrap as NUL-separated --setenv pairs (see bwrap-flags.tsv).
+            if (e.getValue().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("environment variable " + e.getKey() + " contains NUL");
+            }
+        }
+        rootBinds = List.copyOf(rootBinds);
+        if (rootBinds.isEmpty()) {
+            throw new IllegalArgumentException("rootBinds is empty: the command would find no binaries or libraries");
+        }
+    }
+
+    public static Builder builder(String id, Path codeDir) {
+        return new Builder(id, codeDir);
+    }
+
+    /** Defaults: Lambda's 128 MB / 512 MB limits, no environment, output discarded, the Debian 12 host root. */
+    public static final class Builder {
+        private final String id;
+        private final Path codeDir;
+        private List<String> command = List.of("/var/task/bootstrap");
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private SandboxLimits limits = SandboxLimits.lambda(128, 512);
+        private OutputSink output = OutputSink.discard();
+        private List<RootBind> rootBinds = RootFilesystems.debian12Host();
+
+        private Builder(String id, Path codeDir) {
+            this.id = id;
+            this.codeDir = codeDir;
+        }
+
+        public Builder command(List<String> command) {
+            this.command = List.copyOf(command);
+            return this;
+        }
+
+        public Builder command(String... command) {
+            return command(List.of(command));
+        }
+
+        public Builder environment(Map<String, String> environment) {
+            this.environment.putAll(environment);
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            this.environment.put(name, value);
+            return this;
+        }
+
+        public Builder limits(SandboxLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder output(OutputSink output) {
+            this.output = output;
+            return this;
+        }
+
+        public Builder rootBinds(List<RootBind> rootBinds) {
+            this.rootBinds = List.copyOf(rootBinds);
+            return this;
+        }
+
+        public SandboxSpec build() {
+            return new SandboxSpec(id, codeDir, command, environment, limits, output, rootBinds);
+        }
+    }
+}

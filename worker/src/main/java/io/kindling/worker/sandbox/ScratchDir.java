@@ -1,0 +1,118 @@
+package io.kindling.worker.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A sandbox's directory on the host, {@code <scratchRoot>/<prefix>-<id>}: the generated /etc files
+ * its root binds read-only. Everything in it is root-owned and world-readable, not writable by the
+ * sandbox uid: bwrap runs as that uid and must be able to read what it binds.
+ */
+final class ScratchDir {
+    private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwxr-xr-x");
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final List<String> ETC_FILES = List.of("passwd", "group", "hosts");
+
+    private final Path dir;
+
+    private ScratchDir(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Creates the directory and the generated /etc files; fails if it already exists (a leftover). */
+    static ScratchDir create(Path root, String name, Map<String, String> values) throws SandboxException {
+        Path dir = root.resolve(name);
+        try {
+            if (!Files.isDirectory(root)) {
+                Files.createDirectories(root);
+                // Whatever the worker's umask: bwrap, running as the sandbox uid, must traverse it.
+                Files.setPosixFilePermissions(root, DIRECTORY);
+            }
+            Files.createDirectory(dir);
+            Files.setPosixFilePermissions(dir, DIRECTORY);
+            Path etc = Files.createDirectory(dir.resolve("etc"));
+            Files.setPosixFilePermissions(etc, DIRECTORY);
+            for (String file : ETC_FILES) {
+                Path target = etc.resolve(file);
+                Files.writeString(target, Templates.fill(DataFile.text("etc/" + file), values), StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(target, FILE);
+            }
+            return new ScratchDir(dir);
+        } catch (IOException e) {
+            deleteQuietly(dir);
+            throw new SandboxException.ScratchFailed(dir + ": " + e, e);
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path etcFile(String name) {
+        return dir.resolve("etc").resolve(name);
+    }
+
+    void delete() throws SandboxException {
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            throw new SandboxException.ScratchFailed(dir + ": " + e, e);
+        }
+    }
+
+    /** Scratch directories under {@code root} whose names start with {@code prefix}. */
+    static List<Path> list(Path root, String prefix) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, prefix + "*")) {
+            entries.forEach(found::add);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return found;
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        // walkFileTree does not follow symlinks by default: a link in here is removed, never its target.
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException ignored) {
+            // Already failing; cleanLeftovers() removes it later.
+        }
+    }
+}
