@@ -17,27 +17,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What the function inside a sandbox can and cannot see or do; every probe runs in a real sandbox. */
-class SandboxIsolationTest {
+class SandboxIsolationTest extends SandboxTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private SandboxHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new SandboxHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-    }
 
     @Test
     void runsUnprivilegedAloneInItsPidNamespaceWithNoCapabilities() throws Exception {

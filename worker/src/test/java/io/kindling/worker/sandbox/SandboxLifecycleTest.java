@@ -16,27 +16,12 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Exit, signals, close() and cleanLeftovers() on real sandboxes. */
-class SandboxLifecycleTest {
+class SandboxLifecycleTest extends SandboxTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private SandboxHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new SandboxHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-    }
 
     @Test
     void exitCodeIsReportedAfterTheOutputIsDelivered() throws Exception {

@@ -9,28 +9,13 @@ import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Limits enforced by the cgroups, on real sandboxes: memory, processes, freezing, CPU accounting. */
-class SandboxResourcesTest {
+class SandboxResourcesTest extends SandboxTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern TICK = Pattern.compile("tick (\\d+)");
 
-    private SandboxHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new SandboxHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-    }
 
     @Test
     void everyProcessIsInTheSandboxCgroupsFromItsFirstInstruction() throws Exception {

@@ -9,8 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,22 +16,9 @@ import org.junit.jupiter.api.Test;
  * virtual thread that blocks while pinned to its carrier (native frames: spawning, setns, pipe
  * reads). Helidon's check, from STYLE.md.
  */
-class VirtualThreadCallerTest {
+class VirtualThreadCallerTest extends SandboxTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private SandboxHarness harness;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        harness = new SandboxHarness();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (harness != null) {
-            harness.close();
-        }
-    }
 
     @Test
     void noVirtualThreadIsPinnedWhileDrivingSandboxes() throws Exception {
