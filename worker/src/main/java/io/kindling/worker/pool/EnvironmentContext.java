@@ -15,9 +15,11 @@ import java.util.function.Function;
  *
  * @param timers fires environment timers; its tasks only queue an event, so one thread serves every environment
  * @param output where each environment's stdout and stderr go, by sandbox id
+ * @param memory the cap on all sandboxes' memory together, shared by every pool of the worker
  */
 public record EnvironmentContext(SandboxDriver driver, RuntimeApiServer runtimeApi, ScheduledExecutorService timers,
-                                 LifecycleSettings settings, Clock clock, Function<String, OutputSink> output) {
+                                 LifecycleSettings settings, Clock clock, Function<String, OutputSink> output,
+                                 MemoryBudget memory) {
     public EnvironmentContext {
         Objects.requireNonNull(driver, "driver");
         Objects.requireNonNull(runtimeApi, "runtimeApi");
@@ -25,5 +27,6 @@ public record EnvironmentContext(SandboxDriver driver, RuntimeApiServer runtimeA
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(memory, "memory");
     }
 }

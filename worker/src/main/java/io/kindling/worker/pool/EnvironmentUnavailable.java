@@ -16,7 +16,9 @@ public final class EnvironmentUnavailable extends Exception {
         /** The worker shut the environment down while the invocation waited for init. */
         SHUT_DOWN,
         /** The pool is closed and takes no invocations. */
-        POOL_CLOSED
+        POOL_CLOSED,
+        /** The worker's sandbox memory is held by busy environments; nothing could be evicted to make room. */
+        NO_CAPACITY
     }
 
     private final Reason reason;

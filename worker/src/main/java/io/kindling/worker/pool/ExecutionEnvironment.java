@@ -97,30 +97,38 @@ public final class ExecutionEnvironment {
     }
 
     /**
-     * Starts a new environment for {@code first}, the invocation that found no warm one (a cold start: Lambda runs
-     * init on the first invoke and returns init errors to it). Returns at once; the sandbox starts on the
-     * environment's thread.
+     * A new environment for {@code first}, the invocation that found no warm one (a cold start: Lambda runs init on
+     * the first invoke and returns init errors to it). Nothing starts until {@link Started#begin()}: the caller
+     * first admits it against the worker's memory.
      *
      * @param id the sandbox id, unique among live sandboxes of the driver
      * @param onGone called on the environment's thread once it is Gone and torn down, before {@link #gone()} completes
      */
-    public static Started start(String id, FunctionVersionSpec function, EnvironmentContext context,
-                                InvocationRequest first, Consumer<ExecutionEnvironment> onGone) {
+    public static Started create(String id, FunctionVersionSpec function, EnvironmentContext context,
+                                 InvocationRequest first, Consumer<ExecutionEnvironment> onGone) {
         ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context, onGone);
-        CompletableFuture<InvokeOutcome> caller = new CompletableFuture<>();
         Instant deadline = Instant.ofEpochMilli(first.deadlineEpochMillis());
         environment.state = new EnvironmentState.Creating(context.clock().instant(), new InvocationId(first.requestId()), deadline);
-        environment.submit(() -> {
-            environment.pending = new Pending(first, caller);
-            Transition start = EnvironmentLifecycle.start(environment.pending.id(), deadline,
-                    context.clock().instant(), context.settings());
-            environment.record(start);
-        });
-        return new Started(environment, caller);
+        return new Started(environment, first, new CompletableFuture<>());
     }
 
     /** A new environment and the answer to its first invocation. */
-    public record Started(ExecutionEnvironment environment, CompletableFuture<InvokeOutcome> outcome) {}
+    public record Started(ExecutionEnvironment environment, InvocationRequest first,
+                          CompletableFuture<InvokeOutcome> outcome) {
+        /** Starts the sandbox on the environment's thread; returns at once. Call once. */
+        public Started begin() {
+            environment.begin(first, outcome);
+            return this;
+        }
+    }
+
+    private void begin(InvocationRequest first, CompletableFuture<InvokeOutcome> caller) {
+        Instant deadline = Instant.ofEpochMilli(first.deadlineEpochMillis());
+        submit(() -> {
+            pending = new Pending(first, caller);
+            record(EnvironmentLifecycle.start(pending.id(), deadline, context.clock().instant(), context.settings()));
+        });
+    }
 
     /**
      * Hands {@code request} to this warm environment. The caller (the pool) must not give it a second one before the

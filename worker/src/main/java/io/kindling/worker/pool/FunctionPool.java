@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a new one (a cold start). An environment holds one invocation at a time. Environments retire themselves through the
  * lifecycle's idle timeout and leave the pool when Gone.
  *
- * <p>Not done here: the worker-wide memory cap and evicting other functions' idle environments
- * ({@link EnvironmentPool#evictFor}); that needs a view across pools.
+ * <p>A cold start is first admitted by the worker's {@link MemoryBudget}, which may evict other functions' idle
+ * environments or refuse.
  *
  * <p>Threads: {@link #invoke} and {@link #close} may be called from any thread; the pool's bookkeeping is under one
  * short lock, and the environment work happens on each environment's own thread.
@@ -45,6 +45,8 @@ public final class FunctionPool implements AutoCloseable {
     /** Environments holding an invocation the pool gave them; guarded by {@link #lock}. */
     private final Set<String> leased = new HashSet<>();
     private boolean closed;
+    /** Guarded by {@link #lock}. */
+    private Runnable onEmpty;
 
     /**
      * @param idPrefix starts every sandbox id of this pool; must keep ids unique among live sandboxes of the driver
@@ -61,18 +63,24 @@ public final class FunctionPool implements AutoCloseable {
 
     /** Invokes with Lambda's deadline: now plus the function's timeout. */
     public CompletableFuture<InvokeOutcome> invoke(byte[] payload, String invokedArn) {
-        return invoke(payload, context.clock().instant().plus(function.timeout()), invokedArn);
+        return invoke(InvocationInput.of(payload, invokedArn));
+    }
+
+    /** Invokes with Lambda's deadline: now plus the function's timeout. */
+    public CompletableFuture<InvokeOutcome> invoke(InvocationInput input) {
+        return invoke(input, context.clock().instant().plus(function.timeout()));
     }
 
     /**
      * Runs one invocation. Fails with {@link EnvironmentUnavailable} when no environment could take it (the pool is
-     * closed, or a sandbox could not be started); function errors are outcomes, not failures.
+     * closed, the worker's memory is full, or a sandbox could not be started); function errors are outcomes, not
+     * failures.
      */
-    public CompletableFuture<InvokeOutcome> invoke(byte[] payload, Instant deadline, String invokedArn) {
-        InvocationRequest request = new InvocationRequest(UUID.randomUUID().toString(), payload,
-                deadline.toEpochMilli(), invokedArn,
+    public CompletableFuture<InvokeOutcome> invoke(InvocationInput input, Instant deadline) {
+        InvocationRequest request = new InvocationRequest(UUID.randomUUID().toString(), input.payload(),
+                deadline.toEpochMilli(), input.invokedArn(),
                 InvocationRequest.newTraceId(context.clock().instant(), ThreadLocalRandom.current()),
-                Optional.empty(), Optional.empty());
+                input.clientContext(), input.cognitoIdentity());
         return assign(request, 1);
     }
 
@@ -88,9 +96,15 @@ public final class FunctionPool implements AutoCloseable {
             warm = pickWarm().orElse(null);
             if (warm == null) {
                 String id = idPrefix + "-" + started.incrementAndGet();
-                cold = ExecutionEnvironment.start(id, function, context, request, this::remove);
+                cold = ExecutionEnvironment.create(id, function, context, request, this::remove);
+                try {
+                    context.memory().admit(cold.environment(), function.memoryBytes());
+                } catch (EnvironmentUnavailable full) {
+                    return CompletableFuture.failedFuture(full);
+                }
                 warm = cold.environment();
                 environments.put(id, warm);
+                cold.begin();
             }
             leased.add(warm.id());
         }
@@ -142,9 +156,32 @@ public final class FunctionPool implements AutoCloseable {
     }
 
     private void remove(ExecutionEnvironment environment) {
+        context.memory().release(environment);
+        Runnable whenEmpty;
         synchronized (lock) {
             environments.remove(environment.id());
             leased.remove(environment.id());
+            whenEmpty = environments.isEmpty() ? onEmpty : null;
+        }
+        if (whenEmpty != null) {
+            whenEmpty.run();
+        }
+    }
+
+    /** True when the pool holds no environment (all Gone or none started). */
+    public boolean isEmpty() {
+        synchronized (lock) {
+            return environments.isEmpty();
+        }
+    }
+
+    /**
+     * Called (on an environment's thread) each time the pool's last environment is Gone, so whoever keeps pools can
+     * drop this one; a pool without environments holds nothing worth keeping.
+     */
+    public void onEmpty(Runnable action) {
+        synchronized (lock) {
+            onEmpty = action;
         }
     }
 

@@ -243,14 +243,59 @@ class FunctionPoolTest {
         assertThat(cgroupsNamed(environment.id())).isEmpty();
     }
 
+    @Test
+    void aColdStartBeyondTheMemoryCapEvictsTheLeastRecentlyUsedIdleEnvironmentOfAnotherFunction() throws Exception {
+        EnvironmentContext twoSandboxes = context(LifecycleSettings.DEFAULTS, new MemoryBudget(256L << 20));
+        FunctionPool first = pool("first", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
+        FunctionPool second = pool("second", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
+        FunctionPool third = pool("third", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
+        assertThat(text(invoke(first, "count"))).isEqualTo("1");
+        first.settled().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(text(invoke(second, "count"))).isEqualTo("1");
+        second.settled().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        ExecutionEnvironment leastRecentlyUsed = first.environments().getFirst();
+
+        assertThat(text(invoke(third, "count"))).isEqualTo("1");
+
+        assertThat(leastRecentlyUsed.gone().get(WAIT_SECONDS, TimeUnit.SECONDS).reason())
+                .isEqualTo(EnvironmentState.Reason.SHUTDOWN);
+        assertThat(second.environments()).hasSize(1);
+        assertThat(twoSandboxes.memory().usedBytes()).isEqualTo(256L << 20);
+    }
+
+    @Test
+    void aColdStartIsRefusedAtOnceWhenBusyEnvironmentsHoldAllTheMemory() throws Exception {
+        EnvironmentContext oneSandbox = context(LifecycleSettings.DEFAULTS, new MemoryBudget(128L << 20));
+        FunctionPool busy = pool("busy", COUNTING_BOOTSTRAP, Duration.ofSeconds(5), oneSandbox);
+        FunctionPool other = pool("other", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), oneSandbox);
+        CompletableFuture<InvokeOutcome> sleeping = busy.invoke("sleep".getBytes(StandardCharsets.UTF_8), ARN);
+        busy.environments().getFirst().reaches(s -> s instanceof EnvironmentState.Busy).get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+        CompletableFuture<InvokeOutcome> refused = other.invoke("{}".getBytes(StandardCharsets.UTF_8), ARN);
+
+        assertThat(refused).failsWithin(Duration.ofSeconds(WAIT_SECONDS)).withThrowableThat()
+                .havingCause().isInstanceOfSatisfying(EnvironmentUnavailable.class,
+                        e -> assertThat(e.reason()).isEqualTo(EnvironmentUnavailable.Reason.NO_CAPACITY));
+        assertThat(sleeping).isNotDone();
+        assertThat(failure(sleeping.get(WAIT_SECONDS, TimeUnit.SECONDS)).errorType()).isEqualTo("Sandbox.Timedout");
+    }
+
     // ---- helpers ----
 
     private FunctionPool pool(String bootstrap, Duration timeout, LifecycleSettings settings) throws IOException {
+        return pool("pool-test", bootstrap, timeout, context(settings, new MemoryBudget(8L << 30)));
+    }
+
+    private EnvironmentContext context(LifecycleSettings settings, MemoryBudget memory) {
+        return new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(),
+                id -> OutputSink.discard(), memory);
+    }
+
+    private FunctionPool pool(String name, String bootstrap, Duration timeout, EnvironmentContext context)
+            throws IOException {
         Path code = codeDir(bootstrap);
-        FunctionVersionSpec function = new FunctionVersionSpec("pool-test", "$LATEST", 128, 16, timeout,
+        FunctionVersionSpec function = new FunctionVersionSpec(name, "$LATEST", 128, 16, timeout,
                 "function.handler", "eu-west-1", code, Map.of("GREETING", "hello"), Runtime.provided());
-        EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(),
-                id -> OutputSink.discard());
         FunctionPool pool = new FunctionPool(function, context, "p" + pools.size());
         pools.add(pool);
         return pool;
@@ -273,7 +318,8 @@ class FunctionPoolTest {
     }
 
     private static InvokeOutcome invokeWithin(FunctionPool pool, String payload, Duration timeout) throws Exception {
-        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), java.time.Instant.now().plus(timeout), ARN)
+        return pool.invoke(InvocationInput.of(payload.getBytes(StandardCharsets.UTF_8), ARN),
+                        java.time.Instant.now().plus(timeout))
                 .get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 

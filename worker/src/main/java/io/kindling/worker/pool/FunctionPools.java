@@ -1,0 +1,147 @@
+package io.kindling.worker.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every {@link FunctionPool} of the worker, one per function version. A version whose spec changed ($LATEST after an
+ * update of its code or configuration) gets a new pool, and the old pool's environments are shut down: Lambda runs
+ * new invocations on the new code as soon as the update is done. A pool whose last environment is Gone is dropped, so
+ * the map holds no more pools than there are live environments plus versions being invoked.
+ *
+ * <p>Threads: {@link #invoke} from any thread; one short lock around the map.
+ */
+public final class FunctionPools implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FunctionPools.class);
+
+    private final EnvironmentContext context;
+    private final AtomicLong pools = new AtomicLong();
+    private final Object lock = new Object();
+    /** By {@link FunctionVersionSpec#qualifiedName()}; guarded by {@link #lock}. */
+    private final Map<String, FunctionPool> byVersion = new HashMap<>();
+    /** Pools replaced or retired and still shutting down; guarded by {@link #lock}. */
+    private final List<FunctionPool> retiring = new ArrayList<>();
+    private boolean closed;
+
+    public FunctionPools(EnvironmentContext context) {
+        this.context = context;
+    }
+
+    public EnvironmentContext context() {
+        return context;
+    }
+
+    /** Runs one invocation on a warm environment of {@code function}, or a new one; see {@link FunctionPool#invoke}. */
+    public CompletableFuture<InvokeOutcome> invoke(FunctionVersionSpec function, InvocationInput input) {
+        FunctionPool pool;
+        FunctionPool replaced = null;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new EnvironmentUnavailable(
+                        EnvironmentUnavailable.Reason.POOL_CLOSED, "the worker is shutting down"));
+            }
+            pool = byVersion.get(function.qualifiedName());
+            if (pool == null || !pool.function().equals(function)) {
+                replaced = pool;
+                pool = newPool(function);
+                byVersion.put(function.qualifiedName(), pool);
+            }
+        }
+        if (replaced != null) {
+            retire(replaced);
+        }
+        return pool.invoke(input);
+    }
+
+    /** Under {@link #lock}. */
+    private FunctionPool newPool(FunctionVersionSpec function) {
+        // Sandbox ids become host names (netns, cgroup): short and free of the function's own text.
+        FunctionPool pool = new FunctionPool(function, context, "f" + pools.incrementAndGet());
+        pool.onEmpty(() -> {
+            synchronized (lock) {
+                if (byVersion.get(function.qualifiedName()) == pool && pool.isEmpty()) {
+                    byVersion.remove(function.qualifiedName());
+                }
+            }
+        });
+        return pool;
+    }
+
+    /** Shuts down every environment of every version of {@code functionName}, e.g. after the function was deleted. */
+    public void retireFunction(String functionName) {
+        List<FunctionPool> gone = new ArrayList<>();
+        synchronized (lock) {
+            byVersion.values().removeIf(pool -> pool.function().functionName().equals(functionName) && gone.add(pool));
+        }
+        gone.forEach(this::retire);
+    }
+
+    private void retire(FunctionPool pool) {
+        synchronized (lock) {
+            retiring.add(pool);
+        }
+        Thread.ofVirtual().name("retire-" + pool.function().qualifiedName()).start(() -> {
+            try {
+                pool.close();
+            } catch (TimeoutException e) {
+                log.warn("pool of {} still had environments after its shutdown wait", pool.function().qualifiedName());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                synchronized (lock) {
+                    retiring.remove(pool);
+                }
+            }
+        });
+    }
+
+    /** All environments of all pools, for diagnostics and tests. */
+    public List<ExecutionEnvironment> environments() {
+        List<FunctionPool> all;
+        synchronized (lock) {
+            all = new ArrayList<>(byVersion.values());
+            all.addAll(retiring);
+        }
+        return all.stream().flatMap(pool -> pool.environments().stream()).toList();
+    }
+
+    /** Refuses new invocations and shuts every environment down, waiting at most {@code wait} in all. */
+    public void close(Duration wait) throws InterruptedException {
+        List<FunctionPool> all;
+        synchronized (lock) {
+            closed = true;
+            all = new ArrayList<>(byVersion.values());
+            all.addAll(retiring);
+            byVersion.clear();
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<Thread> closers = new ArrayList<>();
+        for (FunctionPool pool : all) {
+            closers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    pool.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } catch (TimeoutException e) {
+                    log.warn("pool of {} still had environments at shutdown", pool.function().qualifiedName());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread closer : closers) {
+            closer.join();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        close(context.settings().shutdownGrace().plusSeconds(30));
+    }
+}
