@@ -2,6 +2,7 @@ package io.kindling.bench;
 
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
+import io.kindling.server.WorkerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -41,7 +42,8 @@ final class KindlingUnderTest {
 
     /** `kindling serve` defaults, except: a free loopback port, the bench's key, and the given auth. */
     static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000);
+        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000,
+                WorkerConfig.defaults().withNamePrefix("kindling-bench"));
     }
 
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth) throws Exception {

@@ -1,8 +1,11 @@
 package io.kindling.cli;
 
+import io.kindling.assignment.LifecycleSettings;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
+import io.kindling.server.WorkerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +43,15 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "1000")
     int accountConcurrency;
 
+    @Option(names = "--sandbox-memory", paramLabel = "MB",
+            description = "Cap on the memory of all sandboxes together (default: three quarters of this machine's)")
+    Long sandboxMemoryMb;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "How long an execution environment stays warm after its last invoke (default: ${DEFAULT-VALUE})",
+            defaultValue = "600")
+    long idleTimeoutSeconds;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -50,8 +62,17 @@ final class ServeCommand implements Callable<Integer> {
             case "none" -> ServerConfig.Auth.NONE;
             default -> throw new IllegalArgumentException("--auth must be sigv4 or none, not " + auth);
         };
+        if (idleTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--idle-timeout must be at least 1 second");
+        }
+        WorkerConfig worker = WorkerConfig.defaults().withLifecycle(new LifecycleSettings(
+                Duration.ofSeconds(idleTimeoutSeconds), LifecycleSettings.DEFAULTS.freezeAfterIdle(),
+                LifecycleSettings.DEFAULTS.shutdownGrace()));
+        if (sandboxMemoryMb != null) {
+            worker = worker.withSandboxMemoryBytes(sandboxMemoryMb << 20);
+        }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
-                accountConcurrency);
+                accountConcurrency, worker);
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

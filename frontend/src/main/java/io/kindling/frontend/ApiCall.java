@@ -3,9 +3,13 @@ package io.kindling.frontend;
 import java.util.List;
 import java.util.Map;
 
-/** One authenticated, routed control-plane request, independent of the HTTP stack. */
-record ApiCall(Operation operation, Map<String, String> pathParameters, Map<String, List<String>> query, byte[] body,
-               String requestId) {
+/**
+ * One authenticated, routed request, independent of the HTTP stack.
+ *
+ * @param headers request headers by lower-case name, first value only
+ */
+record ApiCall(Operation operation, Map<String, String> pathParameters, Map<String, List<String>> query,
+               Map<String, String> headers, byte[] body, String requestId) {
 
     String path(String name) {
         return pathParameters.get(name);
@@ -19,5 +23,10 @@ record ApiCall(Operation operation, Map<String, String> pathParameters, Map<Stri
 
     List<String> queryAll(String name) {
         return query.getOrDefault(name, List.of());
+    }
+
+    /** A request header's first value, or null; {@code name} in lower case. */
+    String header(String name) {
+        return headers.get(name);
     }
 }

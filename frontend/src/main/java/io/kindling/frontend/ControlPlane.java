@@ -83,6 +83,7 @@ final class ControlPlane {
             case ListTags -> listTags(call);
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
+            case Invoke -> throw new IllegalArgumentException("Invoke is the data plane's: see Invocations");
         };
     }
 

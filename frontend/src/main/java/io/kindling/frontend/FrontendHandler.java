@@ -49,15 +49,18 @@ import org.slf4j.LoggerFactory;
 public final class FrontendHandler extends Handler.Abstract {
     private static final Logger requestLog = LoggerFactory.getLogger("kindling.request");
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+    /** How far past an operation's limit a declared body is still read (and dropped) before the 413 is sent. */
+    private static final long DRAIN_LIMIT = 16L << 20;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
     /** What the frontend needs from the server that hosts it. */
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
-                           int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl) {}
+                           int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
     private final ControlPlane controlPlane;
+    private final Invocations invocations;
     private final CodeLocations codeLocations;
     private final CodeStore codeStore;
     private final LambdaErrors errors;
@@ -71,6 +74,7 @@ public final class FrontendHandler extends Handler.Abstract {
         this.controlPlane = new ControlPlane(registry,
                 new CodeIntake(settings.stagingDir(), settings.packageLimits(), settings.maxConcurrentUploads()),
                 codeLocations, settings.arns(), json, settings.packageLimits());
+        this.invocations = new Invocations(registry, settings.invoker(), settings.arns(), json.getFactory());
     }
 
     @Override
@@ -102,18 +106,28 @@ public final class FrontendHandler extends Handler.Abstract {
             } catch (RequestException e) {
                 unrouted = e;
             }
-            byte[] body = readBody(request, match == null ? Operation.Limits.SMALL_BODY : match.operation().maxBody, operation);
+            byte[] body = readBody(request, match == null ? Operation.Limits.SMALL_BODY : match.operation().maxBody,
+                    match == null ? operation : match.operation().nameInLimitMessages());
             caller = authenticate(request, rawPath, body);
             if (unrouted != null) {
                 throw unrouted;
             }
             Map<String, List<String>> query = PercentDecoding.query(request.getHttpURI().getQuery());
-            ApiResult result = controlPlane.handle(new ApiCall(match.operation(), match.pathParameters(), query, body, requestId));
+            ApiCall call = new ApiCall(match.operation(), match.pathParameters(), query, headers(request), body, requestId);
+            ApiResult result = match.operation() == Operation.Invoke
+                    ? invocations.invoke(call)
+                    : controlPlane.handle(call);
             if (result.function() != null) {
                 function = result.function();
             }
             status = result.status();
-            send(response, callback, status, result.body() == null ? null : json.writeValueAsBytes(result.body()));
+            result.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            if (result.raw() != null) {
+                send(response, callback, status, result.raw(), result.contentType());
+            } else {
+                send(response, callback, status, result.body() == null ? null : json.writeValueAsBytes(result.body()),
+                        "application/json");
+            }
         } catch (RequestException e) {
             status = fail(response, callback, errors.of(e));
         } catch (RegistryException e) {
@@ -124,6 +138,9 @@ public final class FrontendHandler extends Handler.Abstract {
         } catch (InvalidPackageException e) {
             status = fail(response, callback, errors.of(e));
         } catch (AuthException e) {
+            status = fail(response, callback, errors.of(e));
+        } catch (Invoker.InvokeRefused e) {
+            log.warn("request {}: invocation refused: {}", requestId, e.getMessage(), e.getCause());
             status = fail(response, callback, errors.of(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -155,6 +172,11 @@ public final class FrontendHandler extends Handler.Abstract {
     private static byte[] readBody(Request request, long limit, String operation) throws RequestException, IOException {
         long declared = request.getLength();
         if (declared > limit) {
+            if (declared <= limit + DRAIN_LIMIT) {
+                // Clients (the SDKs' HTTP clients among them) report a failed write, not our 413, when the server
+                // answers and closes before they have sent the body; reading a little past the limit avoids that.
+                Content.Source.consumeAll(request);
+            }
             throw tooLarge(limit, operation);
         }
         try (InputStream in = Content.Source.asInputStream(request)) {
@@ -169,6 +191,15 @@ public final class FrontendHandler extends Handler.Abstract {
     private static RequestException tooLarge(long limit, String operation) {
         return new RequestException.TooLarge("Request must be smaller than " + limit + " bytes for the " + operation
                 + " operation");
+    }
+
+    /** Request headers by lower-case name, first value only. */
+    private static Map<String, String> headers(Request request) {
+        Map<String, String> headers = new java.util.HashMap<>();
+        for (HttpField field : request.getHeaders()) {
+            headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
+        }
+        return headers;
     }
 
     private String authenticate(Request request, String rawPath, byte[] body) throws AuthException {
@@ -209,24 +240,32 @@ public final class FrontendHandler extends Handler.Abstract {
 
     private int fail(Response response, Callback callback, LambdaError error) {
         response.getHeaders().put("x-amzn-ErrorType", error.name());
+        if (error.status() == 429) {
+            // The SDKs read it as the throttle's retryAfterSeconds.
+            response.getHeaders().put("Retry-After", "1");
+        }
         byte[] body;
         try {
-            body = json.writeValueAsBytes(new ErrorBody(error.type(), error.message()));
+            body = json.writeValueAsBytes(new ErrorBody(error.type(), error.message(), error.reason()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        send(response, callback, error.status(), body);
+        send(response, callback, error.status(), body, "application/json");
         return error.status();
     }
 
     private static void send(Response response, Callback callback, int status, byte[] body) {
+        send(response, callback, status, body, "application/json");
+    }
+
+    private static void send(Response response, Callback callback, int status, byte[] body, String contentType) {
         response.setStatus(status);
         if (body == null) {
             response.getHeaders().put("Content-Length", "0");
             response.write(true, null, callback);
             return;
         }
-        response.getHeaders().put("Content-Type", "application/json");
+        response.getHeaders().put("Content-Type", contentType);
         response.getHeaders().put("Content-Length", Integer.toString(body.length));
         response.write(true, ByteBuffer.wrap(body), callback);
     }

@@ -25,6 +25,7 @@ final class LambdaErrors {
             case RequestException.TooLarge t -> new LambdaError(413, "RequestEntityTooLargeException", t.getMessage());
             case RequestException.UnknownOperation u -> new LambdaError(404, "UnknownOperationException", u.getMessage());
             case RequestException.NotFound n -> new LambdaError(404, "ResourceNotFoundException", n.getMessage());
+            case RequestException.Conflict c -> new LambdaError(409, "ResourceConflictException", c.getMessage());
         };
     }
 
@@ -68,6 +69,15 @@ final class LambdaErrors {
             case INCOMPLETE_SIGNATURE -> new LambdaError(403, "IncompleteSignatureException", e.getMessage());
             case UNRECOGNIZED_CLIENT -> new LambdaError(403, "UnrecognizedClientException", e.getMessage());
             case INVALID_SIGNATURE, SIGNATURE_EXPIRED -> new LambdaError(403, "InvalidSignatureException", e.getMessage());
+        };
+    }
+
+    LambdaError of(Invoker.InvokeRefused e) {
+        return switch (e.why()) {
+            // Lambda's answer when no concurrency is left; the SDKs retry it with backoff.
+            case NO_CAPACITY -> new LambdaError(429, "TooManyRequestsException", "Rate Exceeded. " + e.getMessage(),
+                    "ConcurrentInvocationLimitExceeded");
+            case UNAVAILABLE -> new LambdaError(500, "ServiceException", e.getMessage());
         };
     }
 

@@ -1,7 +1,7 @@
 package io.kindling.frontend;
 
 /**
- * Every control-plane operation Kindling serves, with the method and path template the Lambda
+ * Every operation Kindling serves, with the method and path template the Lambda
  * API model gives it, and the largest body it accepts.
  */
 enum Operation {
@@ -25,13 +25,20 @@ enum Operation {
     GetAccountSettings("GET", "/2016-08-19/account-settings", 200, 0),
     ListTags("GET", "/2017-03-31/tags/{Resource}", 200, 0),
     TagResource("POST", "/2017-03-31/tags/{Resource}", 204, Limits.SMALL_BODY),
-    UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0);
+    UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0),
+    /** The data plane: handled by {@link Invocations}, not {@link ControlPlane}. */
+    Invoke("POST", "/2015-03-31/functions/{FunctionName}/invocations", 200, Limits.INVOKE_BODY);
 
     final String method;
     final String[] segments;
     final int successStatus;
     /** Largest body accepted; bodies of operations with 0 are ignored beyond this many bytes. */
     final long maxBody;
+
+    /** The name AWS's size-limit message gives the operation. */
+    String nameInLimitMessages() {
+        return this == Invoke ? "InvokeFunction" : name();
+    }
 
     Operation(String method, String path, int successStatus, long maxBody) {
         this.method = method;
@@ -45,6 +52,8 @@ enum Operation {
         /** 50 MB of zip after base64, plus the JSON around it: the figure in AWS's own 413 message. */
         static final long CODE_UPLOAD_BODY = 69_905_067;
         static final long SMALL_BODY = 1_048_576;
+        /** Lambda's synchronous payload limit, 6 MB. */
+        static final long INVOKE_BODY = 6_291_456;
 
         private Limits() {}
     }

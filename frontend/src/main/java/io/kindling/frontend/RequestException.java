@@ -37,6 +37,13 @@ public sealed abstract class RequestException extends Exception {
         }
     }
 
+    /** The resource is not in a state that allows the operation (e.g. invoking a Pending function). */
+    public static final class Conflict extends RequestException {
+        Conflict(String message) {
+            super(message);
+        }
+    }
+
     /** No operation has this method and path. */
     public static final class UnknownOperation extends RequestException {
         UnknownOperation(String message) {

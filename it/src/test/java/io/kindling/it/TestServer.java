@@ -2,16 +2,20 @@ package io.kindling.it;
 
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
+import io.kindling.server.WorkerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -33,9 +37,22 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(Path dir) throws Exception {
+        return start(dir, UnaryOperator.identity());
+    }
+
+    /**
+     * A server whose sandboxes carry a prefix of their own (so its start-up clean-up never touches another server's)
+     * and a sandbox memory cap of 8 GiB (64 sandboxes of 128 MB), changed by {@code worker}.
+     */
+    static TestServer start(Path dir, UnaryOperator<WorkerConfig> worker) throws Exception {
         Path credentials = writeCredentials(dir);
+        // @TempDir is 0700; sandboxes, which run as their own uid, must pass through it to reach the code.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        String prefix = "kindling-it" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
+        WorkerConfig workerConfig = worker.apply(WorkerConfig.defaults().withNamePrefix(prefix)
+                .withSandboxMemoryBytes(8L << 30));
         ServerConfig config = new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, REGION, ACCOUNT, ServerConfig.Auth.SIGV4,
-                Optional.of(credentials), 1000);
+                Optional.of(credentials), 1000, workerConfig);
         return new TestServer(config.dataDir(), KindlingServer.start(config));
     }
 

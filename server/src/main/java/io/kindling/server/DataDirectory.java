@@ -6,14 +6,21 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
 
 /**
- * The node's data directory, created 0700 and held with an exclusive lock for the process's
+ * The node's data directory, created 0700 (0710 for the sandbox group once a worker runs) and held with an exclusive lock for the process's
  * life: two servers writing one registry and one code store would corrupt neither SQLite nor
  * the files, but would confuse each other's state machines.
  */
 final class DataDirectory implements AutoCloseable {
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
     final Path root;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -29,7 +36,8 @@ final class DataDirectory implements AutoCloseable {
         if (!Files.isDirectory(root)) {
             Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        FileChannel channel = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(root.resolve("lock"), Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
         FileLock lock = channel.tryLock();
         if (lock == null) {
             channel.close();
@@ -39,8 +47,44 @@ final class DataDirectory implements AutoCloseable {
         return new DataDirectory(root, channel, lock);
     }
 
-    Path registryFile() {
-        return root.resolve("registry.db");
+    /**
+     * The registry database, created 0600 if new: SQLite gives its -wal and -shm files the database file's mode, and
+     * the sandbox group can traverse this directory (see {@link #letSandboxesReachCode}).
+     */
+    Path registryFile() throws IOException {
+        Path file = root.resolve("registry.db");
+        if (!Files.exists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+        } else {
+            Files.setPosixFilePermissions(file, PRIVATE_FILE);
+        }
+        return file;
+    }
+
+    /**
+     * Lets bubblewrap, which runs as the sandbox uid, reach the unpacked code it binds at /var/task: the data
+     * directory, code/ and code/unpacked/ become group {@code sandboxGid} with search permission only (0710), so the
+     * sandbox user can pass through them but list nothing, and everything else in them stays 0600/0700. The
+     * directories above the data directory must already be searchable by others.
+     *
+     * @throws IOException if a directory above is not searchable, with a message saying which
+     */
+    void letSandboxesReachCode(int sandboxGid) throws IOException {
+        for (Path above = root.getParent(); above != null; above = above.getParent()) {
+            if (!Files.getPosixFilePermissions(above).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IOException("sandboxes cannot reach the data directory " + root + ": " + above
+                        + " is not searchable by other users (chmod o+x it, or use a --data-dir elsewhere)");
+            }
+        }
+        Path code = codeDir();
+        Path unpacked = code.resolve("unpacked");
+        Files.createDirectories(unpacked);
+        GroupPrincipal group = root.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByGroupName(Integer.toString(sandboxGid));
+        for (Path dir : List.of(root, code, unpacked)) {
+            Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
+        }
     }
 
     Path codeDir() {

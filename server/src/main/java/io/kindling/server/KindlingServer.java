@@ -4,6 +4,7 @@ import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
 import io.kindling.frontend.Arns;
 import io.kindling.frontend.FrontendHandler;
+import io.kindling.frontend.Invoker;
 import io.kindling.frontend.auth.AccessKeys;
 import io.kindling.frontend.auth.SigV4Verifier;
 import io.kindling.registry.Registry;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * SQLite, the code store on the local disk, all under one data directory.
  *
  * <p>Threads: Jetty's acceptor/selector platform threads; one virtual thread per request; the
- * registry's single database thread; virtual threads for code activation.
+ * registry's single database thread; virtual threads for code activation; the worker's (one virtual thread per
+ * execution environment, the Runtime API's selector, a timer thread, the sandbox driver's platform threads).
  */
 public final class KindlingServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KindlingServer.class);
@@ -46,17 +48,19 @@ public final class KindlingServer implements AutoCloseable {
     private final DataDirectory dataDir;
     private final Registry registry;
     private final CodeActivation activation;
+    private final Invoker invoker;
     private final Server jetty;
     private final ServerConnector connector;
     private final Credentials credentials;
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Server jetty, ServerConnector connector, Credentials credentials) {
+                           Invoker invoker, Server jetty, ServerConnector connector, Credentials credentials) {
         this.config = config;
         this.dataDir = dataDir;
         this.registry = registry;
         this.activation = activation;
+        this.invoker = invoker;
         this.jetty = jetty;
         this.connector = connector;
         this.credentials = credentials;
@@ -64,6 +68,7 @@ public final class KindlingServer implements AutoCloseable {
 
     public static KindlingServer start(ServerConfig config) throws Exception {
         DataDirectory dataDir = DataDirectory.open(config.dataDir());
+        Invoker invoker = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -74,6 +79,7 @@ public final class KindlingServer implements AutoCloseable {
             CodeActivation activation = new CodeActivation(codeStore, registry);
             registry.onCodePending(activation);
             activation.resumePending();
+            invoker = LocalWorker.start(config.worker(), codeStore, config.region(), dataDir);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -92,7 +98,8 @@ public final class KindlingServer implements AutoCloseable {
             FrontendHandler frontend = new FrontendHandler(registry, codeStore, new FrontendHandler.Settings(arns,
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
-                    dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0]));
+                    dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
+                    invoker));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
@@ -111,8 +118,11 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, jetty, connector, credentials);
+            return new KindlingServer(config, dataDir, registry, activation, invoker, jetty, connector, credentials);
         } catch (Exception e) {
+            if (invoker instanceof LocalWorker worker) {
+                worker.close();
+            }
             dataDir.close();
             throw e;
         }
@@ -189,6 +199,9 @@ public final class KindlingServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
+            if (invoker instanceof LocalWorker worker) {
+                worker.close();
+            }
             activation.close();
             registry.close();
             dataDir.close();

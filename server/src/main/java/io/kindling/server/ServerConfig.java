@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param credentialsFile    AWS-style credentials file with the access keys to accept; when absent the
  *                           KINDLING_ACCESS_KEY_ID / KINDLING_SECRET_ACCESS_KEY pair, else a generated key
  * @param accountConcurrency account concurrency limit (Lambda's default: 1000)
+ * @param worker             how functions run: sandbox memory cap, environment lifecycle
  */
 public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
-                           Optional<Path> credentialsFile, int accountConcurrency) {
+                           Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker) {
 
     public static final int DEFAULT_PORT = 9070;
 
@@ -25,14 +26,18 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
 
     public static ServerConfig defaults() {
         return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
-                Optional.empty(), 1000);
+                Optional.empty(), 1000, WorkerConfig.defaults());
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency);
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency);
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker);
+    }
+
+    public ServerConfig withWorker(WorkerConfig newWorker) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker);
     }
 }

@@ -1,3 +1,12 @@
 package io.kindling.wire;
 
-public record ErrorBody(String type, String message) {}
+/**
+ * The body of every Lambda API error.
+ *
+ * @param reason only for throttles ({@code TooManyRequestsException}): which limit was hit; null otherwise
+ */
+public record ErrorBody(String type, String message, String reason) {
+    public ErrorBody(String type, String message) {
+        this(type, message, null);
+    }
+}

@@ -1,0 +1,179 @@
+package io.kindling.server;
+
+import io.kindling.chunks.CodeStore;
+import io.kindling.frontend.Invoker;
+import io.kindling.registry.FunctionSettings;
+import io.kindling.registry.FunctionVersion;
+import io.kindling.worker.pool.EnvironmentContext;
+import io.kindling.worker.pool.EnvironmentUnavailable;
+import io.kindling.worker.pool.FunctionPools;
+import io.kindling.worker.pool.FunctionVersionSpec;
+import io.kindling.worker.pool.InvocationInput;
+import io.kindling.worker.pool.InvokeOutcome;
+import io.kindling.worker.pool.MemoryBudget;
+import io.kindling.worker.pool.Runtime;
+import io.kindling.worker.runtimeapi.RuntimeApiServer;
+import io.kindling.worker.sandbox.BubblewrapConfig;
+import io.kindling.worker.sandbox.BubblewrapDriver;
+import io.kindling.worker.sandbox.OutputSink;
+import io.kindling.worker.sandbox.SandboxException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's own worker behind the frontend's {@link Invoker}: a function version from the registry becomes a
+ * {@link FunctionVersionSpec} (its unpacked code, its runtime, its settings) and runs in {@link FunctionPools}.
+ */
+final class LocalWorker implements Invoker, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalWorker.class);
+    /** Beyond the function's timeout: a cold start, and the teardown that answers a timed-out invocation. */
+    private static final Duration ANSWER_MARGIN = Duration.ofSeconds(60);
+
+    private final CodeStore codeStore;
+    private final String region;
+    private final BubblewrapDriver driver;
+    private final RuntimeApiServer runtimeApi;
+    private final ScheduledExecutorService timers;
+    private final FunctionPools pools;
+
+    private LocalWorker(CodeStore codeStore, String region, BubblewrapDriver driver, RuntimeApiServer runtimeApi,
+                        ScheduledExecutorService timers, FunctionPools pools) {
+        this.codeStore = codeStore;
+        this.region = region;
+        this.driver = driver;
+        this.runtimeApi = runtimeApi;
+        this.timers = timers;
+        this.pools = pools;
+    }
+
+    /**
+     * Starts the worker, or explains why this node cannot run sandboxes: the server still serves the control plane,
+     * and every invoke answers with the reason.
+     */
+    static Invoker start(WorkerConfig config, CodeStore codeStore, String region, DataDirectory dataDir) {
+        if (!config.enabled()) {
+            return new Unavailable("this Kindling server was started without a worker");
+        }
+        if (!isRoot()) {
+            log.warn("not running as root: functions cannot be invoked (sandboxes need root to create network "
+                    + "namespaces and cgroups)");
+            return new Unavailable("this Kindling server does not run as root, so it cannot create sandboxes");
+        }
+        BubblewrapConfig sandboxes = BubblewrapConfig.defaults().withNamePrefix(config.namePrefix())
+                .withDataDirectories(List.of(dataDir.root));
+        BubblewrapDriver driver;
+        try {
+            driver = BubblewrapDriver.create(sandboxes);
+            dataDir.letSandboxesReachCode(sandboxes.sandboxGid());
+        } catch (SandboxException | java.io.IOException e) {
+            log.warn("functions cannot be invoked: {}", e.getMessage());
+            return new Unavailable("this Kindling server cannot create sandboxes: " + e.getMessage());
+        }
+        // A crashed server's sandboxes (processes, namespaces, cgroups, scratch dirs) go before any new one starts.
+        driver.cleanLeftovers();
+        RuntimeApiServer runtimeApi;
+        try {
+            runtimeApi = RuntimeApiServer.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the Runtime API server could not start", e);
+        }
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("environment-timers").daemon().factory());
+        EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, config.lifecycle(),
+                Clock.systemUTC(), id -> OutputSink.discard(), new MemoryBudget(config.sandboxMemoryBytes()));
+        log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
+                config.lifecycle().idleTimeout());
+        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context));
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Result invoke(FunctionVersion version, Request request) throws InvokeRefused, InterruptedException {
+        FunctionVersionSpec spec = spec(version);
+        InvocationInput input = new InvocationInput(request.payload(), request.invokedArn(), request.clientContext(),
+                Optional.empty());
+        InvokeOutcome outcome;
+        try {
+            outcome = pools.invoke(spec, input).get(spec.timeout().plus(ANSWER_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw refused(e.getCause());
+        } catch (TimeoutException e) {
+            throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the worker did not answer within the function's"
+                    + " timeout plus " + ANSWER_MARGIN.toSeconds() + " s", e);
+        }
+        return switch (outcome) {
+            case InvokeOutcome.Response r -> new Result(r.body(), Optional.empty(), Optional.empty());
+            case InvokeOutcome.FunctionFailure f -> new Result(f.body(), Optional.of("Unhandled"), Optional.empty());
+        };
+    }
+
+    private static InvokeRefused refused(Throwable cause) {
+        if (cause instanceof EnvironmentUnavailable unavailable) {
+            InvokeRefused.Why why = unavailable.reason() == EnvironmentUnavailable.Reason.NO_CAPACITY
+                    ? InvokeRefused.Why.NO_CAPACITY
+                    : InvokeRefused.Why.UNAVAILABLE;
+            return new InvokeRefused(why, unavailable.getMessage(), unavailable);
+        }
+        return new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the invocation failed inside Kindling", cause);
+    }
+
+    private FunctionVersionSpec spec(FunctionVersion version) throws InvokeRefused {
+        FunctionSettings settings = version.settings();
+        Path code;
+        try {
+            code = codeStore.unpacked(version.code().sha256Hex());
+        } catch (Exception e) {
+            throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the code of " + version.functionName() + ":"
+                    + version.version() + " is not available", e);
+        }
+        return new FunctionVersionSpec(version.functionName(), version.version(), settings.memoryMb(),
+                settings.ephemeralStorageMb(), Duration.ofSeconds(settings.timeoutSeconds()),
+                settings.handler() == null ? "" : settings.handler(), region, code, settings.environment(),
+                runtime(settings.runtime()));
+    }
+
+    private static Runtime runtime(String name) throws InvokeRefused {
+        if (name != null && name.startsWith("provided")) {
+            Runtime provided = Runtime.provided();
+            return new Runtime(name, provided.command(), provided.environment(), provided.rootBinds());
+        }
+        throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "runtime " + name + " is not installed on this worker",
+                null);
+    }
+
+    /** Shuts every sandbox down (SIGTERM, grace, SIGKILL) and stops the Runtime API. */
+    @Override
+    public void close() throws Exception {
+        try {
+            pools.close();
+        } finally {
+            runtimeApi.close();
+            timers.shutdownNow();
+        }
+    }
+
+    /** What answers invokes on a node that cannot run sandboxes. */
+    record Unavailable(String why) implements Invoker {
+        @Override
+        public Result invoke(FunctionVersion version, Request request) throws InvokeRefused {
+            throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, why, null);
+        }
+    }
+}
