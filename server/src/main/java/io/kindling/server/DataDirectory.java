@@ -91,6 +91,15 @@ final class DataDirectory implements AutoCloseable {
         return root.resolve("code");
     }
 
+    /** Function logs, one directory per function (see io.kindling.worker.logs); created 0700. */
+    Path logsDir() throws IOException {
+        Path logs = root.resolve("logs");
+        if (!Files.isDirectory(logs)) {
+            Files.createDirectories(logs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return logs;
+    }
+
     Path stagingDir() {
         return root.resolve("staging");
     }

@@ -15,7 +15,7 @@ import io.kindling.worker.pool.Runtime;
 import io.kindling.worker.runtimeapi.RuntimeApiServer;
 import io.kindling.worker.sandbox.BubblewrapConfig;
 import io.kindling.worker.sandbox.BubblewrapDriver;
-import io.kindling.worker.sandbox.OutputSink;
+import io.kindling.worker.logs.FunctionLogs;
 import io.kindling.worker.sandbox.SandboxException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,8 +89,14 @@ final class LocalWorker implements Invoker, AutoCloseable {
         }
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("environment-timers").daemon().factory());
+        FunctionLogs logs;
+        try {
+            logs = FunctionLogs.open(dataDir.logsDir());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the function log directory cannot be opened", e);
+        }
         EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, config.lifecycle(),
-                Clock.systemUTC(), id -> OutputSink.discard(), new MemoryBudget(config.sandboxMemoryBytes()));
+                Clock.systemUTC(), logs, new MemoryBudget(config.sandboxMemoryBytes()));
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
         return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context));
@@ -119,8 +125,9 @@ final class LocalWorker implements Invoker, AutoCloseable {
                     + " timeout plus " + ANSWER_MARGIN.toSeconds() + " s", e);
         }
         return switch (outcome) {
-            case InvokeOutcome.Response r -> new Result(r.body(), Optional.empty(), Optional.empty());
-            case InvokeOutcome.FunctionFailure f -> new Result(f.body(), Optional.of("Unhandled"), Optional.empty());
+            case InvokeOutcome.Response r -> new Result(r.body(), Optional.empty(), Optional.of(r.logTail().utf8()));
+            case InvokeOutcome.FunctionFailure f -> new Result(f.body(), Optional.of("Unhandled"),
+                    Optional.of(f.logTail().utf8()));
         };
     }
 
@@ -164,6 +171,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
         try {
             pools.close();
         } finally {
+            pools.context().logs().close();
             runtimeApi.close();
             timers.shutdownNow();
         }

@@ -8,12 +8,17 @@ import io.kindling.assignment.FunctionError;
 import io.kindling.assignment.InvocationId;
 import io.kindling.assignment.LifecycleException;
 import io.kindling.assignment.Transition;
+import io.kindling.worker.logs.EnvironmentLog;
+import io.kindling.worker.logs.LogTail;
+import io.kindling.worker.logs.PlatformLines;
+import io.kindling.worker.logs.Report;
 import io.kindling.worker.runtimeapi.InvocationRequest;
 import io.kindling.worker.runtimeapi.RuntimeApiAttachment;
 import io.kindling.worker.runtimeapi.RuntimeApiChannel;
 import io.kindling.worker.runtimeapi.RuntimeApiListener;
 import io.kindling.worker.runtimeapi.RuntimeOutcome;
 import io.kindling.worker.sandbox.ExitStatus;
+import io.kindling.worker.sandbox.OutputSink;
 import io.kindling.worker.sandbox.Sandbox;
 import io.kindling.worker.sandbox.SandboxException;
 import io.kindling.worker.sandbox.SandboxLimits;
@@ -78,6 +83,18 @@ public final class ExecutionEnvironment {
     /** The runtime's init error report, kept for the FailInvocation effect that answers the first invoke. */
     private RuntimeOutcome.InitError initError;
     private ScheduledFuture<?> timer;
+    /** This environment's log stream; its output is the sandbox's stdout and stderr. */
+    private final EnvironmentLog functionLog;
+    /** When the sandbox start began, and how long init took (start to the runtime's first /next); null before. */
+    private long startedNanos;
+    private Duration initDuration;
+    /** Whether the next REPORT is the cold start's (carries Init Duration). */
+    private boolean firstInvocation = true;
+    /** When the pending invocation was delivered (or, for an init failure, assigned); and whether START is written. */
+    private long invocationStartedNanos;
+    private boolean invocationLogged;
+    /** The sandbox's exit, kept for the log line of a crash. */
+    private ExitStatus exit;
     /** Bumped on every transition, so a timer armed by an earlier state is recognised and dropped. */
     private long timerGeneration;
 
@@ -94,6 +111,7 @@ public final class ExecutionEnvironment {
         this.context = context;
         this.onGone = onGone;
         this.events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("environment-" + id).factory());
+        this.functionLog = context.logs().environment(function.functionName(), function.version(), logStreamName());
     }
 
     /**
@@ -298,6 +316,7 @@ public final class ExecutionEnvironment {
     }
 
     private void startSandbox(List<EnvironmentEvent> followUps) {
+        startedNanos = System.nanoTime();
         try {
             sandbox = context.driver().start(sandboxSpec());
             RuntimeApiChannel channel = new RuntimeApiChannel(id, new Listener());
@@ -312,8 +331,11 @@ public final class ExecutionEnvironment {
         sandbox.exit().whenComplete((status, failure) -> {
             // The exit future only fails if the sandbox cannot wait for its process; treat it as a crash so the
             // lifecycle still answers the caller and tears the environment down.
-            ExitStatus exit = status != null ? status : ExitStatus.of(255, false);
-            submit(() -> handle(new EnvironmentEvent.ProcessExited(exit.exitCode(), exit.oomKilled())));
+            ExitStatus exited = status != null ? status : ExitStatus.of(255, false);
+            submit(() -> {
+                exit = exited;
+                handle(new EnvironmentEvent.ProcessExited(exited.exitCode(), exited.oomKilled()));
+            });
         });
         followUps.add(new EnvironmentEvent.SandboxReady());
     }
@@ -329,7 +351,7 @@ public final class ExecutionEnvironment {
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memoryMb()));
         env.put("AWS_LAMBDA_FUNCTION_TIMEOUT", Long.toString(function.timeout().toSeconds()));
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", function.logGroup());
-        env.put("AWS_LAMBDA_LOG_STREAM_NAME", logStreamName());
+        env.put("AWS_LAMBDA_LOG_STREAM_NAME", functionLog.streamName());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + runtime.name());
         env.put("AWS_REGION", function.region());
@@ -344,7 +366,7 @@ public final class ExecutionEnvironment {
                 .command(runtime.command())
                 .environment(env)
                 .limits(SandboxLimits.lambda(function.memoryMb(), function.ephemeralStorageMb()))
-                .output(context.output().apply(id))
+                .output(OutputSink.stream(functionLog.output()))
                 .rootBinds(runtime.rootBinds())
                 .build();
     }
@@ -360,6 +382,7 @@ public final class ExecutionEnvironment {
     private void deliver(InvocationId invocation) {
         Pending current = requirePending(invocation);
         reported = null;
+        beginInvocationLog(current);
         // The answer arrives through the listener (before this future completes); only a failure matters here.
         attachment.channel().deliver(current.request()).whenComplete((outcome, failure) -> {
             if (failure != null) {
@@ -371,12 +394,21 @@ public final class ExecutionEnvironment {
     private void complete(InvocationId invocation) {
         Pending current = requirePending(invocation);
         pending = null;
+        Report.Status status = switch (reported) {
+            case RuntimeOutcome.Response r -> Report.Status.success();
+            case RuntimeOutcome.FunctionError e -> Report.Status.error(e.errorType());
+            case RuntimeOutcome.ResponseTooLarge t -> Report.Status.error(RuntimeOutcome.ResponseTooLarge.ERROR_TYPE);
+            case RuntimeOutcome.InitError e -> Report.Status.error(e.errorType());
+        };
+        // A function error the runtime reported is still a completed invocation in Lambda's REPORT.
+        LogTail tail = endInvocationLog(current, reported instanceof RuntimeOutcome.FunctionError
+                ? Report.Status.success() : status);
         InvokeOutcome outcome = switch (reported) {
-            case RuntimeOutcome.Response r -> new InvokeOutcome.Response(r.body(), r.contentType());
-            case RuntimeOutcome.FunctionError e -> new InvokeOutcome.FunctionFailure(e.errorType(), e.body());
+            case RuntimeOutcome.Response r -> new InvokeOutcome.Response(r.body(), r.contentType(), tail);
+            case RuntimeOutcome.FunctionError e -> new InvokeOutcome.FunctionFailure(e.errorType(), e.body(), tail);
             case RuntimeOutcome.ResponseTooLarge t -> new InvokeOutcome.FunctionFailure(
-                    RuntimeOutcome.ResponseTooLarge.ERROR_TYPE, t.callerBody());
-            case RuntimeOutcome.InitError e -> new InvokeOutcome.FunctionFailure(e.errorType(), e.body());
+                    RuntimeOutcome.ResponseTooLarge.ERROR_TYPE, t.callerBody(), tail);
+            case RuntimeOutcome.InitError e -> new InvokeOutcome.FunctionFailure(e.errorType(), e.body(), tail);
         };
         reported = null;
         current.caller().complete(outcome);
@@ -388,7 +420,67 @@ public final class ExecutionEnvironment {
         byte[] body = error instanceof FunctionError.InitError && initError != null
                 ? initError.body()
                 : LambdaErrorBodies.of(error, invocation, function.timeout());
-        current.caller().complete(new InvokeOutcome.FunctionFailure(error.errorType(), body));
+        beginInvocationLog(current);
+        if (error instanceof FunctionError.RuntimeExit || error instanceof FunctionError.OutOfMemory) {
+            functionLog.platformLine(PlatformLines.runtimeExited(current.request().requestId(), exitDescription(),
+                    error.errorType()));
+        }
+        LogTail tail = endInvocationLog(current, error instanceof FunctionError.Timeout
+                ? Report.Status.timeout() : Report.Status.error(error.errorType()));
+        current.caller().complete(new InvokeOutcome.FunctionFailure(error.errorType(), body, tail));
+    }
+
+    /** Writes START once per invocation: at delivery, or when it fails before delivery (an init failure). */
+    private void beginInvocationLog(Pending current) {
+        if (!invocationLogged) {
+            functionLog.start(current.request().requestId());
+            invocationLogged = true;
+            invocationStartedNanos = System.nanoTime();
+        }
+    }
+
+    /** Writes END and REPORT, with Init Duration on the cold start's invocation, and returns the invocation's tail. */
+    private LogTail endInvocationLog(Pending current, Report.Status status) {
+        Report report = Report.of(Duration.ofNanos(System.nanoTime() - invocationStartedNanos), function.memoryMb(),
+                Report.mebibytes(peakMemoryBytes())).withStatus(status);
+        if (firstInvocation) {
+            firstInvocation = false;
+            Duration init = initDuration != null ? initDuration
+                    : startedNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
+            report = report.withInitDuration(init);
+        }
+        invocationLogged = false;
+        return functionLog.end(current.request().requestId(), report);
+    }
+
+    /** Max Memory Used: the cgroup's peak, which covers every process of the sandbox. */
+    private long peakMemoryBytes() {
+        if (sandbox == null) {
+            return 0;
+        }
+        try {
+            return sandbox.usage().peakMemoryBytes();
+        } catch (SandboxException | RuntimeException e) {
+            return 0; // the cgroup can already be gone after a crash
+        }
+    }
+
+    private String exitDescription() {
+        if (exit == null) {
+            return "exit status unknown";
+        }
+        return exit.signal().isPresent() ? "signal: " + signalName(exit.signal().getAsInt())
+                : "exit status " + exit.exitCode();
+    }
+
+    private static String signalName(int signal) {
+        return switch (signal) {
+            case 9 -> "killed";
+            case 15 -> "terminated";
+            case 11 -> "segmentation fault";
+            case 6 -> "aborted";
+            default -> Integer.toString(signal);
+        };
     }
 
     private Pending requirePending(InvocationId invocation) {
@@ -458,6 +550,7 @@ public final class ExecutionEnvironment {
             pending = null;
         }
         events.shutdown(); // this task finishes; later submits are refused
+        functionLog.close();
         notifyWatchers();
         try {
             onGone.accept(this);
@@ -479,7 +572,13 @@ public final class ExecutionEnvironment {
     private final class Listener implements RuntimeApiListener {
         @Override
         public void runtimeAskedForNext() {
-            submit(() -> handle(new EnvironmentEvent.RuntimeAskedForNext()));
+            long askedAt = System.nanoTime();
+            submit(() -> {
+                if (initDuration == null && startedNanos != 0) {
+                    initDuration = Duration.ofNanos(askedAt - startedNanos);
+                }
+                handle(new EnvironmentEvent.RuntimeAskedForNext());
+            });
         }
 
         @Override

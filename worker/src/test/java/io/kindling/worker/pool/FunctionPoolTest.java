@@ -8,7 +8,7 @@ import io.kindling.assignment.LifecycleSettings;
 import io.kindling.worker.runtimeapi.RuntimeApiServer;
 import io.kindling.worker.sandbox.BubblewrapConfig;
 import io.kindling.worker.sandbox.BubblewrapDriver;
-import io.kindling.worker.sandbox.OutputSink;
+import io.kindling.worker.logs.FunctionLogs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +63,21 @@ class FunctionPoolTest {
             done
             """;
 
+    /** Prints a line per invocation on stdout and one on stderr, then echoes. */
+    private static final String LOGGING_BOOTSTRAP = """
+            #!/bin/sh
+            set -eu
+            API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01"
+            echo "init output"
+            while true; do
+              curl -sS -f -o /tmp/event -D /tmp/headers "$API/runtime/invocation/next"
+              REQUEST_ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' /tmp/headers | cut -d' ' -f2 | tr -d '\\r\\n')
+              echo "handling $(cat /tmp/event)"
+              echo "to stderr" >&2
+              curl -sS -f -o /dev/null --data-binary @/tmp/event "$API/runtime/invocation/$REQUEST_ID/response"
+            done
+            """;
+
     private static final String INIT_ERROR_BOOTSTRAP = """
             #!/bin/sh
             curl -sS -f -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Runtime.NoConfig" \\
@@ -75,6 +90,7 @@ class FunctionPoolTest {
     private Path workDir;
     private BubblewrapDriver driver;
     private RuntimeApiServer runtimeApi;
+    private FunctionLogs logs;
     private ScheduledExecutorService timers;
     private final List<FunctionPool> pools = new ArrayList<>();
     private int codeDirs;
@@ -92,6 +108,7 @@ class FunctionPoolTest {
         driver = BubblewrapDriver.create(BubblewrapConfig.defaults().withNamePrefix(prefix)
                 .withScratchRoot(workDir.resolve("scratch")));
         runtimeApi = RuntimeApiServer.start();
+        logs = FunctionLogs.open(workDir.resolve("logs"));
         timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("pool-test-timers").daemon().factory());
     }
 
@@ -107,6 +124,9 @@ class FunctionPoolTest {
             }
             if (timers != null) {
                 timers.shutdownNow();
+            }
+            if (logs != null) {
+                logs.close();
             }
             if (driver != null) {
                 driver.cleanLeftovers();
@@ -126,6 +146,27 @@ class FunctionPoolTest {
 
         assertThat(outcome).isInstanceOf(InvokeOutcome.Response.class);
         assertThat(text(outcome)).isEqualTo("{\"text\":\"héllo\"}");
+    }
+
+    @Test
+    void eachInvocationsLogIsFramedAndItsTailComesWithTheAnswer() throws Exception {
+        FunctionPool pool = pool(LOGGING_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+
+        InvokeOutcome cold = invoke(pool, "\"first\"");
+        pool.settled().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        InvokeOutcome warm = invoke(pool, "\"second\"");
+
+        String coldTail = cold.logTail().text();
+        assertThat(coldTail).matches("(?s)START RequestId: [0-9a-f-]{36} Version: \\$LATEST\n"
+                + "(handling \"first\"\nto stderr\n|to stderr\nhandling \"first\"\n)?.*"
+                + "END RequestId: [0-9a-f-]{36}\n"
+                + "REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\t"
+                + "Memory Size: 128 MB\tMax Memory Used: [1-9][0-9]* MB\tInit Duration: [0-9.]+ ms\t\n?");
+        assertThat(warm.logTail().text()).contains("START RequestId: ").contains("REPORT RequestId: ")
+                .doesNotContain("Init Duration").doesNotContain("first");
+        var stored = logs.tail("pool-test", 100).events().stream().map(e -> e.message()).toList();
+        assertThat(stored).contains("init output", "handling \"first\"", "handling \"second\"");
+        assertThat(stored.stream().filter(line -> line.startsWith("REPORT ")).count()).isEqualTo(2);
     }
 
     @Test
@@ -287,8 +328,7 @@ class FunctionPoolTest {
     }
 
     private EnvironmentContext context(LifecycleSettings settings, MemoryBudget memory) {
-        return new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(),
-                id -> OutputSink.discard(), memory);
+        return new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(), logs, memory);
     }
 
     private FunctionPool pool(String name, String bootstrap, Duration timeout, EnvironmentContext context)
