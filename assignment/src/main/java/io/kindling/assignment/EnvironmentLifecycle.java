@@ -41,6 +41,7 @@ import io.kindling.assignment.EnvironmentState.Gone;
 import io.kindling.assignment.EnvironmentState.Idle;
 import io.kindling.assignment.EnvironmentState.Initializing;
 import io.kindling.assignment.EnvironmentState.Reason;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +73,16 @@ public final class EnvironmentLifecycle {
         return enter(new Creating(now, firstInvocation, deadline), settings, new StartSandbox());
     }
 
+    /**
+     * As {@link #start(InvocationId, Instant, Instant, LifecycleSettings)}, with Lambda's split of the time: init must
+     * end by {@code initDeadline}, and the first invocation then gets its whole {@code invocationTimeout}.
+     */
+    public static Transition start(InvocationId firstInvocation, Instant initDeadline, Duration invocationTimeout,
+                                   Instant now, LifecycleSettings settings) {
+        Objects.requireNonNull(invocationTimeout, "invocationTimeout");
+        return enter(new Creating(now, firstInvocation, initDeadline, invocationTimeout), settings, new StartSandbox());
+    }
+
     /** The state after {@code event} and the effects that make it so. */
     public static Transition next(EnvironmentState state, EnvironmentEvent event, Instant now,
                                   LifecycleSettings settings) throws LifecycleException {
@@ -81,13 +92,14 @@ public final class EnvironmentLifecycle {
         Objects.requireNonNull(settings, "settings");
         return switch (event) {
             case SandboxReady _ -> switch (state) {
-                case Creating c -> enter(new Initializing(now, c.firstInvocation(), c.deadline()), settings);
+                case Creating c -> enter(new Initializing(now, c.firstInvocation(), c.deadline(),
+                        c.invocationTimeout()), settings);
                 case Initializing _, Busy _, AwaitingNext _, Idle _, Frozen _, Draining _, Gone _ ->
                         throw new NotInState(event, state, CREATING);
             };
             case RuntimeAskedForNext _ -> switch (state) {
                 // The first /next means init is done: the waiting invocation is the cold start.
-                case Initializing i -> enter(new Busy(i.firstInvocation(), i.deadline(), true), settings,
+                case Initializing i -> enter(new Busy(i.firstInvocation(), i.invocationDeadline(now), true), settings,
                         new DeliverInvocation(i.firstInvocation()));
                 case AwaitingNext _ -> enter(new Idle(now), settings);
                 case Creating _, Busy _, Idle _, Frozen _, Draining _, Gone _ ->

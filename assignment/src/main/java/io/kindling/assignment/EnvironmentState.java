@@ -1,5 +1,6 @@
 package io.kindling.assignment;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -63,24 +64,44 @@ public sealed interface EnvironmentState {
     /**
      * The sandbox (cgroup, network namespace, mounts, runtime process) is being set up for {@code firstInvocation},
      * the invoke that found no warm environment.
+     *
+     * @param deadline when init must be done: the invocation's own deadline, or, when {@code invocationTimeout} is
+     *     set, Lambda's separate init limit
+     * @param invocationTimeout when set, the first invocation's timeout counts from the end of init (as in Lambda,
+     *     where init has its own limit); when null it shares {@code deadline}
      */
-    record Creating(Instant since, InvocationId firstInvocation, Instant deadline) implements EnvironmentState {
+    record Creating(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout)
+            implements EnvironmentState {
         public Creating {
             Objects.requireNonNull(since, "since");
             Objects.requireNonNull(firstInvocation, "firstInvocation");
             Objects.requireNonNull(deadline, "deadline");
         }
+
+        public Creating(Instant since, InvocationId firstInvocation, Instant deadline) {
+            this(since, firstInvocation, deadline, null);
+        }
     }
 
     /**
      * The runtime process runs its init (extensions, runtime, the function's static code). Lambda runs init on the
-     * first invoke and returns init errors to it, so that invocation waits here.
+     * first invoke and returns init errors to it, so that invocation waits here. Components as in {@link Creating}.
      */
-    record Initializing(Instant since, InvocationId firstInvocation, Instant deadline) implements EnvironmentState {
+    record Initializing(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout)
+            implements EnvironmentState {
         public Initializing {
             Objects.requireNonNull(since, "since");
             Objects.requireNonNull(firstInvocation, "firstInvocation");
             Objects.requireNonNull(deadline, "deadline");
+        }
+
+        public Initializing(Instant since, InvocationId firstInvocation, Instant deadline) {
+            this(since, firstInvocation, deadline, null);
+        }
+
+        /** The first invocation's deadline once init ends at {@code now}. */
+        Instant invocationDeadline(Instant now) {
+            return invocationTimeout == null ? deadline : now.plus(invocationTimeout);
         }
     }
 

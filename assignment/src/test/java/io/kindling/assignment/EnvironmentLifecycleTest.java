@@ -184,6 +184,24 @@ class EnvironmentLifecycleTest {
     }
 
     @Test
+    void withLambdasSplitInitHasItsOwnLimitAndTheFirstInvocationGetsItsWholeTimeoutAfterInit() throws Exception {
+        Instant initDeadline = T0.plusSeconds(10);
+        Transition created = EnvironmentLifecycle.start(FIRST, initDeadline, Duration.ofSeconds(3), T0, SETTINGS);
+        assertThat(created.effects()).contains(new ScheduleTimer(initDeadline, new DeadlinePassed()));
+
+        Transition ready = EnvironmentLifecycle.next(created.next(), new SandboxReady(), T0.plusSeconds(1), SETTINGS);
+        Transition firstNext = EnvironmentLifecycle.next(ready.next(), new RuntimeAskedForNext(), T0.plusSeconds(7),
+                SETTINGS);
+
+        assertThat(ready.next()).isEqualTo(new Initializing(T0.plusSeconds(1), FIRST, initDeadline, Duration.ofSeconds(3)));
+        assertThat(firstNext.next()).isEqualTo(new Busy(FIRST, T0.plusSeconds(10), true));
+        assertThat(firstNext.effects()).contains(new ScheduleTimer(T0.plusSeconds(10), new DeadlinePassed()));
+        Transition tooSlow = EnvironmentLifecycle.next(ready.next(), new DeadlinePassed(), initDeadline, SETTINGS);
+        assertThat(tooSlow.next()).isInstanceOf(Draining.class);
+        assertThat(tooSlow.effects()).contains(new FailInvocation(FIRST, new FunctionError.Timeout()));
+    }
+
+    @Test
     void aResultForAnotherInvocationIsRefused() {
         var stray = new InvocationId("req-stray");
         for (EnvironmentEvent report : List.of(new ResponseReported(stray), new ErrorReported(stray))) {

@@ -32,9 +32,19 @@ final class ClientOptions {
     @Option(names = "--region", description = "Region to sign for (default: ${DEFAULT-VALUE}).", defaultValue = "us-east-1")
     String region;
 
-    LambdaClient client(ProgressInterceptor progress) {
-        String url = endpoint != null ? endpoint
+    private String url() {
+        return endpoint != null ? endpoint
                 : System.getenv("KINDLING_ENDPOINT") != null ? System.getenv("KINDLING_ENDPOINT") : "http://127.0.0.1:9070";
+    }
+
+    /** For Kindling's own endpoints, signed with the same credentials. */
+    SignedGet signedGet() {
+        return new SignedGet(URI.create(url()), region, credentials(),
+                UrlConnectionHttpClient.builder().socketTimeout(Duration.ofMinutes(1)).build());
+    }
+
+    LambdaClient client(ProgressInterceptor progress) {
+        String url = url();
         ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
                 .apiCallTimeout(Duration.ofMinutes(10));
         if (progress != null) {

@@ -12,7 +12,8 @@ import software.amazon.awssdk.services.lambda.model.LambdaException;
 /** The {@code kindling} command. Each subcommand prints a one-line error and exits non-zero on failure. */
 @Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = Kindling.Version.class,
         description = "A self-hosted serverless platform that speaks the AWS Lambda API.",
-        subcommands = {ServeCommand.class, FunctionsCommand.class, DeployCommand.class, RemoveCommand.class,
+        subcommands = {ServeCommand.class, FunctionsCommand.class, DeployCommand.class, InvokeCommand.class,
+                LogsCommand.class, RemoveCommand.class,
                 Kindling.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Kindling {
 
@@ -23,6 +24,8 @@ public final class Kindling {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Kindling());
         cli.setExecutionExceptionHandler(Kindling::oneLineError);
+        // `--payload @event.json` names a file to read, as in the AWS CLI; picocli would expand it as an argument file.
+        cli.setExpandAtFiles(false);
         return cli;
     }
 

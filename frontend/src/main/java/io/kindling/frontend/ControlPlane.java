@@ -46,9 +46,14 @@ final class ControlPlane {
     private final SettingsValidator validator;
     private final ObjectMapper json;
     private final io.kindling.chunks.PackageLimits packageLimits;
+    /** Told when a function is deleted, so its environments and its log go too. */
+    private final Invoker invoker;
+    private final FunctionLogReader logs;
 
     ControlPlane(Registry registry, CodeIntake intake, CodeLocations codeLocations, Arns arns, ObjectMapper json,
-                 io.kindling.chunks.PackageLimits packageLimits) {
+                 io.kindling.chunks.PackageLimits packageLimits, Invoker invoker, FunctionLogReader logs) {
+        this.invoker = invoker;
+        this.logs = logs;
         this.registry = registry;
         this.intake = intake;
         this.codeLocations = codeLocations;
@@ -83,7 +88,8 @@ final class ControlPlane {
             case ListTags -> listTags(call);
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
-            case Invoke -> throw new IllegalArgumentException("Invoke is the data plane's: see Invocations");
+            case Invoke, GetFunctionLogs -> throw new IllegalArgumentException(call.operation()
+                    + " is not a control-plane operation");
         };
     }
 
@@ -166,10 +172,12 @@ final class ControlPlane {
         return new ApiResult(200, render.configuration(v, false), ref.name());
     }
 
-    private ApiResult deleteFunction(ApiCall call) throws RequestException, RegistryException {
+    private ApiResult deleteFunction(ApiCall call) throws RequestException, RegistryException, IOException {
         FunctionRef ref = qualified(call);
         if (ref.qualifier() == null) {
             registry.deleteFunction(ref.name());
+            invoker.functionDeleted(ref.name());
+            logs.delete(ref.name());
         } else if (ref.qualifier().equals(FunctionVersion.LATEST)) {
             throw new RequestException.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
         } else if (!ref.qualifier().chars().allMatch(Character::isDigit)) {

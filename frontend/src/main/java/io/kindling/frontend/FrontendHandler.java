@@ -55,12 +55,14 @@ public final class FrontendHandler extends Handler.Abstract {
 
     /** What the frontend needs from the server that hosts it. */
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
-                           int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker) {}
+                           int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker,
+                           FunctionLogReader logs) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
     private final ControlPlane controlPlane;
     private final Invocations invocations;
+    private final FunctionLogs logs;
     private final CodeLocations codeLocations;
     private final CodeStore codeStore;
     private final LambdaErrors errors;
@@ -73,8 +75,9 @@ public final class FrontendHandler extends Handler.Abstract {
         this.errors = new LambdaErrors(settings.arns());
         this.controlPlane = new ControlPlane(registry,
                 new CodeIntake(settings.stagingDir(), settings.packageLimits(), settings.maxConcurrentUploads()),
-                codeLocations, settings.arns(), json, settings.packageLimits());
+                codeLocations, settings.arns(), json, settings.packageLimits(), settings.invoker(), settings.logs());
         this.invocations = new Invocations(registry, settings.invoker(), settings.arns(), json.getFactory());
+        this.logs = new FunctionLogs(settings.logs(), registry, settings.arns());
     }
 
     @Override
@@ -114,9 +117,11 @@ public final class FrontendHandler extends Handler.Abstract {
             }
             Map<String, List<String>> query = PercentDecoding.query(request.getHttpURI().getQuery());
             ApiCall call = new ApiCall(match.operation(), match.pathParameters(), query, headers(request), body, requestId);
-            ApiResult result = match.operation() == Operation.Invoke
-                    ? invocations.invoke(call)
-                    : controlPlane.handle(call);
+            ApiResult result = switch (match.operation()) {
+                case Invoke -> invocations.invoke(call);
+                case GetFunctionLogs -> logs.read(call);
+                default -> controlPlane.handle(call);
+            };
             if (result.function() != null) {
                 function = result.function();
             }

@@ -18,6 +18,9 @@ public interface Invoker {
      */
     Result invoke(FunctionVersion version, Request request) throws InvokeRefused, InterruptedException;
 
+    /** The function is deleted: its execution environments may go at once. */
+    default void functionDeleted(String functionName) {}
+
     /**
      * @param payload the event bytes, valid JSON or empty
      * @param invokedArn the ARN as the caller named the function, with its qualifier if it gave one

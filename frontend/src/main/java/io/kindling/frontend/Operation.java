@@ -27,7 +27,9 @@ enum Operation {
     TagResource("POST", "/2017-03-31/tags/{Resource}", 204, Limits.SMALL_BODY),
     UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0),
     /** The data plane: handled by {@link Invocations}, not {@link ControlPlane}. */
-    Invoke("POST", "/2015-03-31/functions/{FunctionName}/invocations", 200, Limits.INVOKE_BODY);
+    Invoke("POST", "/2015-03-31/functions/{FunctionName}/invocations", 200, Limits.INVOKE_BODY),
+    /** Kindling's own: a function's log (Lambda's are in CloudWatch Logs); handled by {@link FunctionLogs}. */
+    GetFunctionLogs("GET", "/kindling/2026-11-27/functions/{FunctionName}/logs", 200, 0);
 
     final String method;
     final String[] segments;

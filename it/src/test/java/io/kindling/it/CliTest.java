@@ -42,6 +42,40 @@ class CliTest extends ServerTest {
     }
 
     @Test
+    void invokePrintsTheResponseAndTheLogTailAndLogsPrintsTheStoredLog() throws Exception {
+        Path code = Files.createDirectories(dir.resolve("src-greeter"));
+        Files.writeString(code.resolve("bootstrap"), ProvidedRuntimeBootstraps.SWISS_ARMY.replace(
+                "COUNT=$((COUNT + 1))", "COUNT=$((COUNT + 1)); echo \"greeting number $COUNT\""));
+        Files.setPosixFilePermissions(code.resolve("bootstrap"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path event = dir.resolve("event.json");
+        Files.writeString(event, "{\"from\":\"a file\"}");
+        Run deployed = kindling(client("deploy", "greeter", code.toString(), "--runtime", "provided.al2023",
+                "--handler", "bootstrap"));
+        assertThat(deployed.exit()).as(deployed.err()).isZero();
+
+        Run inline = kindling(client("invoke", "greeter", "--payload", "{\"hello\":1}", "--log"));
+        Run fromFile = kindling(client("invoke", "greeter", "--payload", "@" + event));
+        Run failing = kindling(client("invoke", "greeter", "--payload", "\"fail\""));
+        Run logs = kindling(client("logs", "greeter"));
+
+        assertThat(inline.exit()).as(inline.err()).isZero();
+        assertThat(inline.out()).isEqualTo("{\"hello\":1}\n");
+        assertThat(inline.err()).contains("START RequestId: ").contains("greeting number 1")
+                .contains("REPORT RequestId: ").contains("Init Duration: ");
+        assertThat(fromFile.out()).isEqualTo("{\"from\":\"a file\"}\n");
+        assertThat(failing.exit()).isEqualTo(1);
+        assertThat(failing.out()).contains("Custom.Failure");
+        assertThat(failing.err()).contains("function error (Unhandled)");
+        assertThat(logs.exit()).as(logs.err()).isZero();
+        assertThat(logs.out()).contains("greeting number 1").contains("greeting number 2")
+                .contains("greeting number 3");
+        assertThat(logs.out().lines().filter(line -> line.contains(" REPORT RequestId: ")).count()).isEqualTo(3);
+        Run missing = kindling(client("logs", "no-such-function"));
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("ResourceNotFoundException");
+    }
+
+    @Test
     void deployCreatesThenUpdatesAndKeepsTheBootstrapExecutable() throws Exception {
         Path code = Files.createDirectories(dir.resolve("src-hello"));
         Files.writeString(code.resolve("bootstrap"), "#!/bin/sh\necho hello\n");

@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.lambda.model.InvalidRequestContentExcepti
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
+import software.amazon.awssdk.services.lambda.model.LogType;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
@@ -65,6 +66,28 @@ class InvokeProvidedTest extends ServerTest {
         assertThat(response.executedVersion()).isEqualTo("$LATEST");
         assertThat(response.functionError()).isNull();
         assertThat(response.logResult()).isNull();
+    }
+
+    @Test
+    void logTypeTailReturnsTheEndOfThisInvocationsLog() {
+        deploy("chatty", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY.replace(
+                "COUNT=$((COUNT + 1))", "COUNT=$((COUNT + 1)); echo \"line for invocation $COUNT\"")), 10, Map.of());
+
+        InvokeResponse cold = lambda.invoke(r -> r.functionName("chatty").logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{}")));
+        InvokeResponse warm = lambda.invoke(r -> r.functionName("chatty").logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{}")));
+        InvokeResponse untailed = invoke("chatty", "{}");
+
+        String coldLog = new String(Base64.getDecoder().decode(cold.logResult()), StandardCharsets.UTF_8);
+        String warmLog = new String(Base64.getDecoder().decode(warm.logResult()), StandardCharsets.UTF_8);
+        assertThat(coldLog).startsWith("START RequestId: ").contains("Version: $LATEST")
+                .contains("line for invocation 1").contains("END RequestId: ")
+                .containsPattern("REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms"
+                        + "\tMemory Size: 128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms");
+        assertThat(warmLog).contains("line for invocation 2").doesNotContain("invocation 1")
+                .doesNotContain("Init Duration");
+        assertThat(untailed.logResult()).isNull();
     }
 
     @Test
@@ -226,38 +249,36 @@ class InvokeProvidedTest extends ServerTest {
     }
 
     @Test
-    void fiftyConcurrentInvokesAreEachAnsweredByAtMostFiftyEnvironments() throws Exception {
+    void fiftyConcurrentInvokesAreEachAnsweredCorrectlyAndLaterOnesReuseTheWarmEnvironments() throws Exception {
         deploy("crowd", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 60, Map.of());
         deploy("bystander", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 60, Map.of());
 
         List<Future<String>> answers = new ArrayList<>();
-        List<Future<String>> environments = new ArrayList<>();
+        List<Future<String>> identities = new ArrayList<>();
         Future<String> bystander;
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 50; i++) {
                 String payload = "{\"caller\":" + i + "}";
                 answers.add(callers.submit(() -> text(invoke("crowd", payload))));
+                identities.add(callers.submit(() -> text(invoke("crowd", "\"whoami\""))));
             }
             bystander = callers.submit(() -> text(invoke("bystander", "{\"alone\":true}")));
         }
-        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < 50; i++) {
-                environments.add(callers.submit(() -> text(invoke("crowd", "\"whoami\""))));
-            }
+        Set<String> burst = new HashSet<>();
+        for (Future<String> identity : identities) {
+            burst.add(identity.get());
         }
-        Set<String> distinct = new HashSet<>();
-        for (Future<String> environment : environments) {
-            distinct.add(environment.get());
-        }
-        for (int i = 0; i < 20; i++) {
-            distinct.add(text(invoke("crowd", "\"whoami\"")));
+        Set<String> afterwards = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            afterwards.add(text(invoke("crowd", "\"whoami\"")));
         }
 
         for (int i = 0; i < 50; i++) {
             assertThat(answers.get(i).get()).isEqualTo("{\"caller\":" + i + "}");
         }
         assertThat(bystander.get()).isEqualTo("{\"alone\":true}");
-        assertThat(distinct).as("environments that served the crowd").hasSizeBetween(1, 50);
+        assertThat(burst).as("one invocation at a time per environment").hasSizeBetween(1, 100);
+        assertThat(afterwards).as("sequential invokes go to the most recently used warm environment").hasSize(1);
     }
 
     @Test

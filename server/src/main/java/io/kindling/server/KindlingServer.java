@@ -8,6 +8,7 @@ import io.kindling.frontend.Invoker;
 import io.kindling.frontend.auth.AccessKeys;
 import io.kindling.frontend.auth.SigV4Verifier;
 import io.kindling.registry.Registry;
+import io.kindling.worker.logs.FunctionLogs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +50,16 @@ public final class KindlingServer implements AutoCloseable {
     private final Registry registry;
     private final CodeActivation activation;
     private final Invoker invoker;
+    private final FunctionLogs logs;
     private final Server jetty;
     private final ServerConnector connector;
     private final Credentials credentials;
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Invoker invoker, Server jetty, ServerConnector connector, Credentials credentials) {
+                           Invoker invoker, FunctionLogs logs, Server jetty, ServerConnector connector,
+                           Credentials credentials) {
+        this.logs = logs;
         this.config = config;
         this.dataDir = dataDir;
         this.registry = registry;
@@ -69,6 +73,7 @@ public final class KindlingServer implements AutoCloseable {
     public static KindlingServer start(ServerConfig config) throws Exception {
         DataDirectory dataDir = DataDirectory.open(config.dataDir());
         Invoker invoker = null;
+        FunctionLogs logs = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -79,7 +84,8 @@ public final class KindlingServer implements AutoCloseable {
             CodeActivation activation = new CodeActivation(codeStore, registry);
             registry.onCodePending(activation);
             activation.resumePending();
-            invoker = LocalWorker.start(config.worker(), codeStore, config.region(), dataDir);
+            logs = FunctionLogs.open(dataDir.logsDir());
+            invoker = LocalWorker.start(config.worker(), codeStore, config.region(), dataDir, logs);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -99,7 +105,7 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker));
+                    invoker, new StoredLogReader(logs)));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
@@ -118,10 +124,13 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, invoker, jetty, connector, credentials);
+            return new KindlingServer(config, dataDir, registry, activation, invoker, logs, jetty, connector, credentials);
         } catch (Exception e) {
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
+            }
+            if (logs != null) {
+                logs.close();
             }
             dataDir.close();
             throw e;
@@ -202,6 +211,7 @@ public final class KindlingServer implements AutoCloseable {
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }
+            logs.close();
             activation.close();
             registry.close();
             dataDir.close();

@@ -60,7 +60,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
      * Starts the worker, or explains why this node cannot run sandboxes: the server still serves the control plane,
      * and every invoke answers with the reason.
      */
-    static Invoker start(WorkerConfig config, CodeStore codeStore, String region, DataDirectory dataDir) {
+    static Invoker start(WorkerConfig config, CodeStore codeStore, String region, DataDirectory dataDir,
+                         FunctionLogs logs) {
         if (!config.enabled()) {
             return new Unavailable("this Kindling server was started without a worker");
         }
@@ -89,12 +90,6 @@ final class LocalWorker implements Invoker, AutoCloseable {
         }
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("environment-timers").daemon().factory());
-        FunctionLogs logs;
-        try {
-            logs = FunctionLogs.open(dataDir.logsDir());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("the function log directory cannot be opened", e);
-        }
         EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, config.lifecycle(),
                 Clock.systemUTC(), logs, new MemoryBudget(config.sandboxMemoryBytes()));
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
@@ -129,6 +124,11 @@ final class LocalWorker implements Invoker, AutoCloseable {
             case InvokeOutcome.FunctionFailure f -> new Result(f.body(), Optional.of("Unhandled"),
                     Optional.of(f.logTail().utf8()));
         };
+    }
+
+    @Override
+    public void functionDeleted(String functionName) {
+        pools.retireFunction(functionName);
     }
 
     private static InvokeRefused refused(Throwable cause) {
@@ -171,7 +171,6 @@ final class LocalWorker implements Invoker, AutoCloseable {
         try {
             pools.close();
         } finally {
-            pools.context().logs().close();
             runtimeApi.close();
             timers.shutdownNow();
         }

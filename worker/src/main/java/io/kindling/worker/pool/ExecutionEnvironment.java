@@ -61,6 +61,9 @@ public final class ExecutionEnvironment {
     private static final Logger log = LoggerFactory.getLogger(ExecutionEnvironment.class);
     private static final DateTimeFormatter LOG_STREAM_DATE = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
 
+    /** Lambda's limit on the init phase of an on-demand environment. */
+    static final Duration INIT_TIMEOUT = Duration.ofSeconds(10);
+
     private final String id;
     private final FunctionVersionSpec function;
     private final EnvironmentContext context;
@@ -141,10 +144,12 @@ public final class ExecutionEnvironment {
     }
 
     private void begin(InvocationRequest first, CompletableFuture<InvokeOutcome> caller) {
-        Instant deadline = Instant.ofEpochMilli(first.deadlineEpochMillis());
         submit(() -> {
             pending = new Pending(first, caller);
-            record(EnvironmentLifecycle.start(pending.id(), deadline, context.clock().instant(), context.settings()));
+            Instant now = context.clock().instant();
+            // As in Lambda: init has its own limit, and the first invocation's timeout starts when init ends.
+            record(EnvironmentLifecycle.start(pending.id(), now.plus(INIT_TIMEOUT), function.timeout(), now,
+                    context.settings()));
         });
     }
 
@@ -382,6 +387,12 @@ public final class ExecutionEnvironment {
     private void deliver(InvocationId invocation) {
         Pending current = requirePending(invocation);
         reported = null;
+        if (state instanceof EnvironmentState.Busy busy
+                && busy.deadline().toEpochMilli() != current.request().deadlineEpochMillis()) {
+            // The cold start's invocation: its deadline was set when init ended, not when it was assigned.
+            current = new Pending(current.request().withDeadline(busy.deadline().toEpochMilli()), current.caller());
+            pending = current;
+        }
         beginInvocationLog(current);
         // The answer arrives through the listener (before this future completes); only a failure matters here.
         attachment.channel().deliver(current.request()).whenComplete((outcome, failure) -> {

@@ -32,6 +32,12 @@ public record InvocationRequest(String requestId, byte[] payload, long deadlineE
         Objects.requireNonNull(cognitoIdentity, "cognitoIdentity");
     }
 
+    /** The same invocation with another deadline (a cold start's, set when init ends). */
+    public InvocationRequest withDeadline(long epochMillis) {
+        return new InvocationRequest(requestId, payload, epochMillis, invokedFunctionArn, traceId, clientContext,
+                cognitoIdentity);
+    }
+
     /**
      * A fresh X-Ray trace header in the form Lambda sends when the caller gave none:
      * {@code Root=1-<8 hex epoch seconds>-<24 hex random>;Parent=<16 hex random>;Sampled=0}.
