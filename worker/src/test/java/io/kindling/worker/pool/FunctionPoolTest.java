@@ -1,33 +1,23 @@
 package io.kindling.worker.pool;
 
+import static io.kindling.worker.pool.PoolHarness.failure;
+import static io.kindling.worker.pool.PoolHarness.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.assignment.EnvironmentState;
 import io.kindling.assignment.LifecycleSettings;
-import io.kindling.worker.runtimeapi.RuntimeApiServer;
-import io.kindling.worker.sandbox.BubblewrapConfig;
-import io.kindling.worker.sandbox.BubblewrapDriver;
-import io.kindling.worker.sandbox.OutputSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,9 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * tutorial. Needs root, bwrap and curl (bin/test provides them).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FunctionPoolTest {
+class FunctionPoolTest extends PoolTest {
     private static final String ARN = "arn:aws:lambda:eu-west-1:123456789012:function:pool-test";
-    private static final long WAIT_SECONDS = 20;
+    private static final long WAIT_SECONDS = PoolHarness.WAIT_SECONDS;
 
     /**
      * Counts its invocations in a shell variable, so the count shows whether the environment was reused. Answers
@@ -71,51 +61,9 @@ class FunctionPoolTest {
             exit 1
             """;
 
-    private String prefix;
-    private Path workDir;
-    private BubblewrapDriver driver;
-    private RuntimeApiServer runtimeApi;
-    private ScheduledExecutorService timers;
-    private final List<FunctionPool> pools = new ArrayList<>();
-    private int codeDirs;
-
     @BeforeEach
-    void startWorker() throws Exception {
-        assertTrue(isRoot(), "pool tests need root (network namespaces, cgroups): run bin/test as root");
+    void needsCurl() {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the bootstraps need curl: run bin/test as root");
-        prefix = "kindling-t" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36)
-                .toLowerCase(Locale.ROOT);
-        // Not @TempDir: that is 0700, and the sandbox uid must reach the code and scratch directories.
-        workDir = Files.createTempDirectory(Path.of("/tmp"), prefix + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        driver = BubblewrapDriver.create(BubblewrapConfig.defaults().withNamePrefix(prefix)
-                .withScratchRoot(workDir.resolve("scratch")));
-        runtimeApi = RuntimeApiServer.start();
-        timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("pool-test-timers").daemon().factory());
-    }
-
-    @AfterEach
-    void stopWorker() throws Exception {
-        try {
-            for (FunctionPool pool : pools) {
-                pool.close(Duration.ofSeconds(WAIT_SECONDS));
-            }
-        } finally {
-            if (runtimeApi != null) {
-                runtimeApi.close();
-            }
-            if (timers != null) {
-                timers.shutdownNow();
-            }
-            if (driver != null) {
-                driver.cleanLeftovers();
-            }
-            if (workDir != null) {
-                deleteTree(workDir);
-            }
-            removeCgroupParents();
-        }
     }
 
     @Test
@@ -201,15 +149,40 @@ class FunctionPoolTest {
     }
 
     @Test
-    void aMissingBootstrapFailsInit() throws Exception {
+    void aMissingBootstrapIsAnInvalidEntrypointAndNothingIsStarted() throws Exception {
         FunctionPool pool = pool(null, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
 
         InvokeOutcome.FunctionFailure initFailed = failure(invoke(pool, "{}"));
 
-        // bwrap's exec fails and it exits 1. Lambda answers Runtime.InvalidEntrypoint here; telling the two apart
-        // needs a check of the entrypoint before the start (not done yet).
-        assertThat(initFailed.errorType()).isEqualTo("Runtime.ExitError");
-        assertThat(initFailed.bodyText()).contains("Error: Runtime exited with error: exit status");
+        assertThat(initFailed.errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+        assertThat(initFailed.bodyText()).matches("\\{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
+                + "\"RequestId: [0-9a-f-]{36} Error: Couldn't find valid bootstrap\\(s\\): \\[/var/task/bootstrap]\"}");
+        assertThat(pool.environments()).isEmpty();
+        assertThat(PoolHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix);
+    }
+
+    @Test
+    void aBootstrapWithoutExecutePermissionIsAnInvalidEntrypoint() throws Exception {
+        FunctionPool pool = pool(COUNTING_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+        Files.setPosixFilePermissions(pool.function().codeDir().resolve("bootstrap"),
+                PosixFilePermissions.fromString("rw-r--r--"));
+
+        InvokeOutcome.FunctionFailure initFailed = failure(invoke(pool, "{}"));
+
+        assertThat(initFailed.errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+        assertThat(initFailed.bodyText()).endsWith(" Error: fork/exec /var/task/bootstrap: permission denied\"}");
+    }
+
+    @Test
+    void eachInvocationOfAFunctionWithoutBootstrapTriesAgainAsLambdaDoes() throws Exception {
+        FunctionPool pool = pool(null, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+        assertThat(failure(invoke(pool, "{}")).errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+
+        // The code is fixed in place (as an update would): the next cold start finds it.
+        Path bootstrap = Files.writeString(pool.function().codeDir().resolve("bootstrap"), COUNTING_BOOTSTRAP);
+        Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        assertThat(text(invoke(pool, "count"))).isEqualTo("1");
     }
 
     @Test
@@ -239,8 +212,8 @@ class FunctionPoolTest {
 
         assertThat(gone.reason()).isEqualTo(EnvironmentState.Reason.IDLE_TIMEOUT);
         assertThat(pool.environments()).isEmpty();
-        assertThat(run("ip", "netns", "list")).doesNotContain(prefix);
-        assertThat(cgroupsNamed(environment.id())).isEmpty();
+        assertThat(PoolHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix);
+        assertThat(harness.cgroupsNamed(environment.id())).isEmpty();
     }
 
     // ---- helpers ----
@@ -249,18 +222,12 @@ class FunctionPoolTest {
         Path code = codeDir(bootstrap);
         FunctionVersionSpec function = new FunctionVersionSpec("pool-test", "$LATEST", 128, 16, timeout,
                 "function.handler", "eu-west-1", code, Map.of("GREETING", "hello"), Runtime.provided());
-        EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(),
-                id -> OutputSink.discard());
-        FunctionPool pool = new FunctionPool(function, context, "p" + pools.size());
-        pools.add(pool);
-        return pool;
+        return harness.pool(function, settings);
     }
 
     /** A world-readable code directory, with {@code bootstrap} (mode 0755) unless it is null. */
     private Path codeDir(String bootstrap) throws IOException {
-        Path dir = workDir.resolve("code-" + (++codeDirs));
-        Files.createDirectory(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path dir = harness.codeDir();
         if (bootstrap != null) {
             Path file = Files.writeString(dir.resolve("bootstrap"), bootstrap);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -269,74 +236,10 @@ class FunctionPoolTest {
     }
 
     private static InvokeOutcome invoke(FunctionPool pool, String payload) throws Exception {
-        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), ARN).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        return PoolHarness.invoke(pool, payload, ARN);
     }
 
     private static InvokeOutcome invokeWithin(FunctionPool pool, String payload, Duration timeout) throws Exception {
-        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), java.time.Instant.now().plus(timeout), ARN)
-                .get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static String text(InvokeOutcome outcome) {
-        assertThat(outcome).isInstanceOf(InvokeOutcome.Response.class);
-        return new String(((InvokeOutcome.Response) outcome).body(), StandardCharsets.UTF_8);
-    }
-
-    private static InvokeOutcome.FunctionFailure failure(InvokeOutcome outcome) {
-        assertThat(outcome).isInstanceOf(InvokeOutcome.FunctionFailure.class);
-        return (InvokeOutcome.FunctionFailure) outcome;
-    }
-
-    /** Cgroup directories of a sandbox in any hierarchy (v1 controllers or the unified one). */
-    private List<Path> cgroupsNamed(String sandboxId) throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path candidate = hierarchy.resolve(prefix).resolve(sandboxId);
-                if (Files.exists(candidate)) {
-                    found.add(candidate);
-                }
-            }
-        }
-        return found;
-    }
-
-    private void removeCgroupParents() throws IOException {
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                try {
-                    Files.deleteIfExists(hierarchy.resolve(prefix));
-                } catch (IOException notEmptyOrNotACgroup) {
-                    // cleanLeftovers() already reported anything it could not remove.
-                }
-            }
-        }
-    }
-
-    private static String run(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
-        return out;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readString(Path.of("/proc/self/status")).lines()
-                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-        } catch (IOException e) {
-            return false;
-        }
+        return PoolHarness.invokeWithin(pool, payload, timeout, ARN);
     }
 }

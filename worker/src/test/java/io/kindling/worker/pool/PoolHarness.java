@@ -1,0 +1,169 @@
+package io.kindling.worker.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kindling.assignment.LifecycleSettings;
+import io.kindling.worker.runtimeapi.RuntimeApiServer;
+import io.kindling.worker.sandbox.BubblewrapConfig;
+import io.kindling.worker.sandbox.BubblewrapDriver;
+import io.kindling.worker.sandbox.OutputSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * A worker for pool tests, over real sandboxes: a driver with a test-only name prefix (so cleanLeftovers() only ever
+ * touches this test's sandboxes), a Runtime API server, a timer thread, world-readable code directories, and every
+ * pool it made, all closed and removed by {@link #close()}. Needs root and bwrap; never skips.
+ */
+final class PoolHarness implements AutoCloseable {
+    static final long WAIT_SECONDS = 20;
+
+    final String prefix;
+    final Path workDir;
+    final BubblewrapDriver driver;
+    final RuntimeApiServer runtimeApi;
+    final ScheduledExecutorService timers;
+    private final List<FunctionPool> pools = new ArrayList<>();
+    private int directories;
+
+    PoolHarness() throws Exception {
+        // A failure, never a skip: bin/test, run as root, installs what these tests need.
+        assertTrue(isRoot(), "pool tests need root (network namespaces, cgroups): run bin/test as root");
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")), "bubblewrap is not installed: run bin/test as root");
+        prefix = "kindling-t" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36)
+                .toLowerCase(Locale.ROOT);
+        // Not @TempDir: that is 0700, and the sandbox uid must reach the code and scratch directories.
+        workDir = Files.createTempDirectory(Path.of("/tmp"), prefix + "-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        driver = BubblewrapDriver.create(BubblewrapConfig.defaults().withNamePrefix(prefix)
+                .withScratchRoot(workDir.resolve("scratch")));
+        runtimeApi = RuntimeApiServer.start();
+        timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("pool-test-timers").daemon().factory());
+    }
+
+    /** A fresh world-readable directory (0755) for a function's code. */
+    Path codeDir() throws IOException {
+        Path dir = workDir.resolve("code-" + (++directories));
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    FunctionPool pool(FunctionVersionSpec function, LifecycleSettings settings) {
+        return pool(function, settings, id -> OutputSink.discard());
+    }
+
+    /** A pool closed by {@link #close()}; {@code output} gives each environment's sink by sandbox id. */
+    FunctionPool pool(FunctionVersionSpec function, LifecycleSettings settings, Function<String, OutputSink> output) {
+        EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(),
+                output);
+        FunctionPool pool = new FunctionPool(function, context, "p" + pools.size());
+        pools.add(pool);
+        return pool;
+    }
+
+    static InvokeOutcome invoke(FunctionPool pool, String payload, String arn) throws Exception {
+        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), arn).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    static InvokeOutcome invokeWithin(FunctionPool pool, String payload, Duration timeout, String arn) throws Exception {
+        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), Instant.now().plus(timeout), arn)
+                .get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    static String text(InvokeOutcome outcome) {
+        assertThat(outcome).isInstanceOf(InvokeOutcome.Response.class);
+        return new String(((InvokeOutcome.Response) outcome).body(), StandardCharsets.UTF_8);
+    }
+
+    static InvokeOutcome.FunctionFailure failure(InvokeOutcome outcome) {
+        assertThat(outcome).isInstanceOf(InvokeOutcome.FunctionFailure.class);
+        return (InvokeOutcome.FunctionFailure) outcome;
+    }
+
+    /** Cgroup directories of a sandbox in any hierarchy (v1 controllers or the unified one). */
+    List<Path> cgroupsNamed(String sandboxId) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path candidate = hierarchy.resolve(prefix).resolve(sandboxId);
+                if (Files.exists(candidate)) {
+                    found.add(candidate);
+                }
+            }
+        }
+        return found;
+    }
+
+    static String run(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+        return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            for (FunctionPool pool : pools) {
+                pool.close(Duration.ofSeconds(WAIT_SECONDS));
+            }
+        } finally {
+            runtimeApi.close();
+            timers.shutdownNow();
+            driver.cleanLeftovers();
+            deleteTree(workDir);
+            removeCgroupParents();
+        }
+    }
+
+    private void removeCgroupParents() throws IOException {
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                try {
+                    Files.deleteIfExists(hierarchy.resolve(prefix));
+                } catch (IOException notEmptyOrNotACgroup) {
+                    // cleanLeftovers() already reported anything it could not remove.
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Files.readString(Path.of("/proc/self/status")).lines()
+                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
