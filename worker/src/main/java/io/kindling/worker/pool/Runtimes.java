@@ -90,6 +90,11 @@ public final class Runtimes {
         } catch (URISyntaxException | NullPointerException e) {
             throw new IllegalStateException("cannot tell where the worker's code lies; set -D" + DIRECTORY_PROPERTY, e);
         }
+        return beside(code);
+    }
+
+    /** {@code runtimes} in the directory holding {@code code} (classes directory or jar), or in its parent. */
+    static Path beside(Path code) {
         List<Path> candidates = new ArrayList<>();
         for (Path dir = code.getParent(); dir != null && candidates.size() < 2; dir = dir.getParent()) {
             candidates.add(dir.resolve("runtimes"));

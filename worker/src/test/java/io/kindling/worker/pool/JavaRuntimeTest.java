@@ -9,20 +9,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.assignment.EnvironmentState;
 import io.kindling.assignment.LifecycleSettings;
+import io.kindling.worker.runtimeapi.InvocationRequest;
+import io.kindling.worker.runtimeapi.RuntimeApiAttachment;
+import io.kindling.worker.runtimeapi.RuntimeApiChannel;
+import io.kindling.worker.runtimeapi.RuntimeApiListener;
+import io.kindling.worker.runtimeapi.RuntimeOutcome;
 import io.kindling.worker.sandbox.OutputSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -83,6 +95,8 @@ class JavaRuntimeTest extends PoolTest {
             import java.io.IOException;
             import java.io.InputStream;
             import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
             import java.nio.charset.StandardCharsets;
             import java.util.Locale;
 
@@ -257,6 +271,86 @@ class JavaRuntimeTest extends PoolTest {
 
         assertThat(answer.get("executionEnv").asText()).isEqualTo("AWS_Lambda_" + identifier);
         assertThat(answer.get("javaVersion").asText()).isEqualTo("25");
+    }
+
+    /**
+     * Measures, does not assert (a benchmark, not a timed test; about a minute, so only with
+     * {@code -Dkindling.measure=true}): a cold start from invoke to answer, as the caller sees it, for the echo handler.
+     * In the sandbox through a fresh pool each run, at 512 MB (Lambda's CPU share, 0.29 of a core) and at 1,769 MB (one
+     * core); and the same java command started bare on the host (every core, no namespaces or cgroups) against the
+     * same Runtime API server, from process start to answer.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "kindling.measure", matches = "true")
+    void measureColdStart() throws Exception {
+        int runs = 5;
+        long[] bare = new long[runs];
+        long[] bareOneCore = new long[runs];
+        long[] at512 = new long[runs];
+        long[] at1769 = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            bare[i] = bareStart(i, List.of());
+            bareOneCore[i] = bareStart(i, List.of("taskset", "-c", "0"));
+            at512[i] = sandboxStart(512);
+            at1769[i] = sandboxStart(1769);
+        }
+        System.out.printf("java21 cold start, echo handler, %d runs, median (min..max) ms: bare on the host %s;"
+                        + " bare on one core %s; sandbox 1769 MB (one core) %s; sandbox 512 MB %s%n",
+                runs, median(bare), median(bareOneCore), median(at1769), median(at512));
+    }
+
+    private long sandboxStart(int memoryMb) throws Exception {
+        FunctionPool pool = harness.pool(new FunctionVersionSpec("java-test", "$LATEST", memoryMb, 512, TIMEOUT,
+                "pkg.Echo::handleRequest", "eu-west-1", code, Map.of(), Runtimes.load().get("java21")),
+                LifecycleSettings.DEFAULTS);
+        long began = System.nanoTime();
+        text(invoke(pool, "{}"));
+        long took = System.nanoTime() - began;
+        pool.close(Duration.ofSeconds(WAIT_SECONDS));
+        return took;
+    }
+
+    /**
+     * The sandbox's java command with /var/runtime and /var/task as host paths, on host loopback.
+     *
+     * @param prefix runs before java, e.g. taskset to pin it to one core
+     */
+    private long bareStart(int run, List<String> prefix) throws Exception {
+        Runtime java = Runtimes.load().get("java21");
+        String runtimeDir = java.runtimeDir().orElseThrow().toString();
+        List<String> command = new ArrayList<>(prefix);
+        java.command("pkg.Echo::handleRequest", 512).forEach(a -> command.add(a.replace("/var/runtime", runtimeDir)));
+        ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        RuntimeApiChannel channel = new RuntimeApiChannel("bare-" + run, RuntimeApiListener.IGNORE);
+        try (RuntimeApiAttachment attachment = harness.runtimeApi.attach(listener, channel)) {
+            ProcessBuilder builder = new ProcessBuilder(command).directory(code.toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            builder.environment().clear();
+            builder.environment().putAll(Map.of("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + listener.socket().getLocalPort(),
+                    "_HANDLER", "pkg.Echo::handleRequest", "AWS_LAMBDA_FUNCTION_NAME", "java-test",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512", "LAMBDA_TASK_ROOT", code.toString(), "TZ", ":UTC"));
+            long began = System.nanoTime();
+            Process process = builder.start();
+            try {
+                InvocationRequest request = new InvocationRequest("bare-" + run, "{}".getBytes(StandardCharsets.UTF_8),
+                        System.currentTimeMillis() + TIMEOUT.toMillis(), ARN, "Root=1-00000000-000000000000000000000000",
+                        Optional.empty(), Optional.empty());
+                RuntimeOutcome outcome = channel.deliver(request).get(WAIT_SECONDS, TimeUnit.SECONDS);
+                long took = System.nanoTime() - began;
+                assertThat(outcome).isInstanceOf(RuntimeOutcome.Response.class);
+                return took;
+            } finally {
+                process.destroyForcibly().waitFor();
+                channel.close();
+            }
+        }
+    }
+
+    private static String median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "%.0f (%.0f..%.0f)", sorted[sorted.length / 2] / 1e6, sorted[0] / 1e6,
+                sorted[sorted.length - 1] / 1e6);
     }
 
     // ---- helpers ----

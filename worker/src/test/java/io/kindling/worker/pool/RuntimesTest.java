@@ -113,6 +113,21 @@ class RuntimesTest {
     }
 
     @Test
+    void theBuildsRuntimesDirectoryIsFoundFromEitherLayout() throws IOException {
+        // The reactor: target/classes beside target/runtimes.
+        Path classes = Files.createDirectories(dir.resolve("worker/target/classes"));
+        Files.createDirectories(dir.resolve("worker/target/runtimes"));
+        assertThat(Runtimes.beside(classes)).isEqualTo(dir.resolve("worker/target/runtimes"));
+        // The distribution: target/lib/kindling-worker.jar, with target/runtimes beside lib/.
+        Path jar = Files.createDirectories(dir.resolve("cli/target/lib")).resolve("kindling-worker-0.1.0-SNAPSHOT.jar");
+        Files.createDirectories(dir.resolve("cli/target/runtimes"));
+        assertThat(Runtimes.beside(jar)).isEqualTo(dir.resolve("cli/target/runtimes"));
+
+        assertThatThrownBy(() -> Runtimes.beside(dir.resolve("elsewhere/lib/x.jar")))
+                .hasMessageContaining("no runtimes directory").hasMessageContaining(Runtimes.DIRECTORY_PROPERTY);
+    }
+
+    @Test
     void anEntrypointIsJudgedAsLambdaWordsIt() throws IOException {
         Path code = Files.createDirectory(dir.resolve("code"));
         Runtime provided = Runtime.provided();
