@@ -50,7 +50,12 @@ public record Runtime(String name, List<String> command, Map<String, String> env
 
     /** The OS-only runtime: the function ships its own {@code bootstrap} executable. Needs no runtime directory. */
     public static Runtime provided() {
-        return Runtimes.definition("provided", "provided.tsv", Optional.empty());
+        return Provided.RUNTIME;
+    }
+
+    /** Read once, on first use. */
+    private static final class Provided {
+        static final Runtime RUNTIME = Runtimes.definition("provided", "provided.tsv", Optional.empty());
     }
 
     /** The command for one function, placeholders filled. */
