@@ -10,7 +10,11 @@ import java.util.Objects;
  */
 public sealed interface Effect {
 
-    /** Create the cgroup, network namespace and mounts, then start the runtime process. */
+    /**
+     * Check the runtime's entrypoint, create the cgroup, network namespace and mounts, then start the runtime
+     * process. The driver answers with {@link EnvironmentEvent.SandboxReady}, or with
+     * {@link EnvironmentEvent.EntrypointInvalid} having created nothing.
+     */
     record StartSandbox() implements Effect {}
 
     /** Hand the invocation to the runtime's pending (or next) {@code GET /next}. */

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Something that happened to one execution environment. Four sources report them: the sandbox driver (process
- * started, process exited), the runtime through the Runtime API, the pool, and the environment's own timer
+ * started, process exited, entrypoint invalid), the runtime through the Runtime API, the pool, and the environment's own timer
  * ({@link TimerEvent}). Which events are legal in which state is {@link EnvironmentLifecycle#next}'s business.
  */
 public sealed interface EnvironmentEvent {
@@ -21,6 +21,21 @@ public sealed interface EnvironmentEvent {
      * the OOM killer from our own SIGKILL.
      */
     record ProcessExited(int exitCode, boolean oomKilled) implements EnvironmentEvent {}
+
+    /**
+     * The runtime's entrypoint (a {@code provided} function's {@code /var/task/bootstrap}, a managed runtime's
+     * interpreter) is missing or not executable, found before anything was started: Lambda's
+     * {@code Runtime.InvalidEntrypoint}. {@code message} is Lambda's wording after {@code "Error: "}, e.g.
+     * {@code Couldn't find valid bootstrap(s): [/var/task/bootstrap]}.
+     */
+    record EntrypointInvalid(String message) implements EnvironmentEvent {
+        public EntrypointInvalid {
+            Objects.requireNonNull(message, "message");
+            if (message.isBlank()) {
+                throw new IllegalArgumentException("message must not be blank");
+            }
+        }
+    }
 
     // ---- from the runtime, through the Runtime API ----
 

@@ -20,6 +20,7 @@ import io.kindling.assignment.Effect.SendSigterm;
 import io.kindling.assignment.Effect.StartSandbox;
 import io.kindling.assignment.Effect.Thaw;
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
+import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
 import io.kindling.assignment.EnvironmentEvent.ErrorReported;
 import io.kindling.assignment.EnvironmentEvent.EvictionRequested;
 import io.kindling.assignment.EnvironmentEvent.FreezeGracePassed;
@@ -94,6 +95,13 @@ public final class EnvironmentLifecycle {
             case SandboxReady _ -> switch (state) {
                 case Creating c -> enter(new Initializing(now, c.firstInvocation(), c.deadline(),
                         c.invocationTimeout()), settings);
+                case Initializing _, Busy _, AwaitingNext _, Idle _, Frozen _, Draining _, Gone _ ->
+                        throw new NotInState(event, state, CREATING);
+            };
+            case EntrypointInvalid e -> switch (state) {
+                // Nothing was started, so nothing to signal: answer the caller and clean up what there is.
+                case Creating c -> gone(Reason.INIT_FAILED,
+                        new FailInvocation(c.firstInvocation(), new FunctionError.InvalidEntrypoint(e.message())));
                 case Initializing _, Busy _, AwaitingNext _, Idle _, Frozen _, Draining _, Gone _ ->
                         throw new NotInState(event, state, CREATING);
             };

@@ -33,6 +33,7 @@ import java.util.Objects;
  *  Idle, Frozen ──────────────────ShutdownRequested─► Draining(SHUTDOWN)     [Thaw if Frozen, SendSigterm]
  *  Draining ──────────────────────ProcessExited─────► Gone(its reason)       [Destroy]
  *  Draining ──────────────────────GracePassed───────► Gone(its reason)       [SendSigkill, Destroy]
+ *  Creating ──────────────────────EntrypointInvalid─► Gone(INIT_FAILED)      [FailInvocation Runtime.InvalidEntrypoint, Destroy]
  *  Creating, Initializing ────────ProcessExited─────► Gone(INIT_FAILED)      [FailInvocation Runtime.ExitError, Destroy]
  *  Busy ──────────────────────────ProcessExited─────► Gone(RUNTIME_EXIT)     [FailInvocation Runtime.ExitError, Destroy]
  *  AwaitingNext, Idle, Frozen ────ProcessExited─────► Gone(RUNTIME_EXIT)     [Destroy]
@@ -175,7 +176,10 @@ public sealed interface EnvironmentState {
         TIMED_OUT,
         /** The runtime process exited on its own outside init. */
         RUNTIME_EXIT,
-        /** Init failed: the runtime reported {@code /init/error} or exited before its first {@code /next}. */
+        /**
+         * Init failed: the runtime reported {@code /init/error} or exited before its first {@code /next}, or its
+         * entrypoint was not there to start.
+         */
         INIT_FAILED,
         /** The kernel's OOM killer ended it at the memory limit. */
         OUT_OF_MEMORY,

@@ -35,6 +35,21 @@ public sealed interface FunctionError {
         }
     }
 
+    /**
+     * The runtime's entrypoint is missing or not executable, so nothing was started. {@code message} is what follows
+     * {@code "Error: "} in the caller's errorMessage.
+     */
+    record InvalidEntrypoint(String message) implements FunctionError {
+        public InvalidEntrypoint {
+            Objects.requireNonNull(message, "message");
+        }
+
+        @Override
+        public String errorType() {
+            return "Runtime.InvalidEntrypoint";
+        }
+    }
+
     /** Init failed and the runtime said why through {@code /init/error}; its type is passed through unchanged. */
     record InitError(String errorType) implements FunctionError {
         public InitError {

@@ -2,6 +2,7 @@ package io.kindling.assignment;
 
 import static io.kindling.assignment.Samples.DEADLINE;
 import static io.kindling.assignment.Samples.FIRST;
+import static io.kindling.assignment.Samples.MISSING_BOOTSTRAP;
 import static io.kindling.assignment.Samples.NOW;
 import static io.kindling.assignment.Samples.SECOND;
 import static io.kindling.assignment.Samples.SETTINGS;
@@ -23,6 +24,7 @@ import io.kindling.assignment.Effect.SendSigterm;
 import io.kindling.assignment.Effect.StartSandbox;
 import io.kindling.assignment.Effect.Thaw;
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
+import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
 import io.kindling.assignment.EnvironmentEvent.ErrorReported;
 import io.kindling.assignment.EnvironmentEvent.EvictionRequested;
 import io.kindling.assignment.EnvironmentEvent.FreezeGracePassed;
@@ -77,6 +79,9 @@ class EnvironmentLifecycleTest {
         return Stream.of(
                 arguments(CREATING, new SandboxReady(),
                         new Initializing(NOW, FIRST, DEADLINE), List.of(DEADLINE_TIMER)),
+                arguments(CREATING, new EntrypointInvalid(MISSING_BOOTSTRAP), new Gone(Reason.INIT_FAILED),
+                        List.of(new FailInvocation(FIRST, new FunctionError.InvalidEntrypoint(MISSING_BOOTSTRAP)),
+                                new Destroy())),
                 arguments(INITIALIZING, new RuntimeAskedForNext(),
                         new Busy(FIRST, DEADLINE, true), List.of(new DeliverInvocation(FIRST), DEADLINE_TIMER)),
                 arguments(AWAITING, new RuntimeAskedForNext(),
@@ -202,6 +207,12 @@ class EnvironmentLifecycleTest {
     }
 
     @Test
+    void anEventMessageIsRequired() {
+        assertThatThrownBy(() -> new EntrypointInvalid(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new InitErrorReported("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aResultForAnotherInvocationIsRefused() {
         var stray = new InvocationId("req-stray");
         for (EnvironmentEvent report : List.of(new ResponseReported(stray), new ErrorReported(stray))) {
@@ -260,6 +271,7 @@ class EnvironmentLifecycleTest {
                 arguments(new FunctionError.Timeout(), "Sandbox.Timedout"),
                 arguments(new FunctionError.RuntimeExit(1), "Runtime.ExitError"),
                 arguments(new FunctionError.OutOfMemory(), "Runtime.OutOfMemory"),
+                arguments(new FunctionError.InvalidEntrypoint(MISSING_BOOTSTRAP), "Runtime.InvalidEntrypoint"),
                 arguments(new FunctionError.InitError("Runtime.HandlerNotFound"), "Runtime.HandlerNotFound"));
     }
 

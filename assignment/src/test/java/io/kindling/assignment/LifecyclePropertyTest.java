@@ -10,6 +10,7 @@ import io.kindling.assignment.Effect.Destroy;
 import io.kindling.assignment.Effect.FailInvocation;
 import io.kindling.assignment.Effect.ScheduleTimer;
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
+import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
 import io.kindling.assignment.EnvironmentEvent.ErrorReported;
 import io.kindling.assignment.EnvironmentEvent.EvictionRequested;
 import io.kindling.assignment.EnvironmentEvent.FreezeGracePassed;
@@ -93,7 +94,7 @@ class LifecyclePropertyTest {
     /** Progress events are weighted up so sequences get past cold start often; ends are weighted down. */
     private static EnvironmentEvent randomEvent(Random rnd, Instant now, Ledger ledger,
                                                 Supplier<InvocationId> fresh) {
-        return switch (rnd.nextInt(25)) {
+        return switch (rnd.nextInt(26)) {
             case 0, 1, 2 -> new SandboxReady();
             case 3, 4, 5 -> new RuntimeAskedForNext();
             case 6, 7, 8 -> new InvokeAssigned(fresh.get(), now.plusMillis(100 + rnd.nextInt(5_000)));
@@ -106,6 +107,7 @@ class LifecyclePropertyTest {
             case 21 -> new IdleTimeoutPassed();
             case 22 -> new EvictionRequested();
             case 23 -> new ShutdownRequested();
+            case 24 -> new EntrypointInvalid(Samples.MISSING_BOOTSTRAP);
             default -> new GracePassed();
         };
     }

@@ -26,6 +26,7 @@ import io.kindling.assignment.Effect.SendSigterm;
 import io.kindling.assignment.Effect.StartSandbox;
 import io.kindling.assignment.Effect.Thaw;
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
+import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
 import io.kindling.assignment.EnvironmentEvent.ErrorReported;
 import io.kindling.assignment.EnvironmentEvent.EvictionRequested;
 import io.kindling.assignment.EnvironmentEvent.FreezeGracePassed;
@@ -175,6 +176,19 @@ class LifecycleScenarioTest {
         // The runtime then exits as asked: torn down, and the caller is not answered twice.
         assertThat(env.on(new ProcessExited(1, false))).containsExactly(new Destroy());
         assertThat(env.state()).isEqualTo(new Gone(Reason.INIT_FAILED));
+    }
+
+    @Test
+    void anInvalidEntrypointAnswersTheFirstInvocationAndEndsTheEnvironmentWithoutSignals() throws LifecycleException {
+        var env = ScriptedEnvironment.start(FIRST, TIMEOUT, T0, SETTINGS);
+
+        // Found before anything started: no SIGTERM, no grace, nothing to wait for.
+        assertThat(env.on(new EntrypointInvalid(Samples.MISSING_BOOTSTRAP))).containsExactly(
+                new FailInvocation(FIRST, new FunctionError.InvalidEntrypoint(Samples.MISSING_BOOTSTRAP)),
+                new Destroy());
+        assertThat(env.state()).isEqualTo(new Gone(Reason.INIT_FAILED));
+        assertThat(env.armed()).isNull();
+        assertThat(env.path()).containsExactly(CREATING, GONE);
     }
 
     @Test

@@ -9,6 +9,7 @@ import static io.kindling.assignment.EnvironmentState.Kind.IDLE;
 import static io.kindling.assignment.EnvironmentState.Kind.INITIALIZING;
 
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
+import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
 import io.kindling.assignment.EnvironmentEvent.ErrorReported;
 import io.kindling.assignment.EnvironmentEvent.EvictionRequested;
 import io.kindling.assignment.EnvironmentEvent.FreezeGracePassed;
@@ -50,6 +51,7 @@ final class Samples {
     static final InvocationId FIRST = new InvocationId("req-1");
     static final InvocationId SECOND = new InvocationId("req-2");
     static final LifecycleSettings SETTINGS = LifecycleSettings.DEFAULTS;
+    static final String MISSING_BOOTSTRAP = "Couldn't find valid bootstrap(s): [/var/task/bootstrap]";
 
     static final List<EnvironmentState> STATES = List.of(
             new Creating(T0, FIRST, DEADLINE),
@@ -63,6 +65,7 @@ final class Samples {
 
     static final List<EnvironmentEvent> EVENTS = List.of(
             new SandboxReady(),
+            new EntrypointInvalid(MISSING_BOOTSTRAP),
             new RuntimeAskedForNext(),
             new InvokeAssigned(SECOND, NOW.plusSeconds(3)),
             new ResponseReported(FIRST),
@@ -79,6 +82,7 @@ final class Samples {
     /** Where each event is legal. Everything else must be refused with NotInState naming exactly these states. */
     static final Map<Class<? extends EnvironmentEvent>, Set<Kind>> LEGAL = Map.ofEntries(
             Map.entry(SandboxReady.class, EnumSet.of(CREATING)),
+            Map.entry(EntrypointInvalid.class, EnumSet.of(CREATING)),
             Map.entry(RuntimeAskedForNext.class, EnumSet.of(INITIALIZING, AWAITING_NEXT)),
             Map.entry(InvokeAssigned.class, EnumSet.of(IDLE, FROZEN)),
             Map.entry(ResponseReported.class, EnumSet.of(BUSY)),

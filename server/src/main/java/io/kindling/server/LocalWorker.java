@@ -12,6 +12,7 @@ import io.kindling.worker.pool.InvocationInput;
 import io.kindling.worker.pool.InvokeOutcome;
 import io.kindling.worker.pool.MemoryBudget;
 import io.kindling.worker.pool.Runtime;
+import io.kindling.worker.pool.Runtimes;
 import io.kindling.worker.runtimeapi.RuntimeApiServer;
 import io.kindling.worker.sandbox.BubblewrapConfig;
 import io.kindling.worker.sandbox.BubblewrapDriver;
@@ -45,9 +46,11 @@ final class LocalWorker implements Invoker, AutoCloseable {
     private final RuntimeApiServer runtimeApi;
     private final ScheduledExecutorService timers;
     private final FunctionPools pools;
+    private final Runtimes runtimes;
 
     private LocalWorker(CodeStore codeStore, String region, BubblewrapDriver driver, RuntimeApiServer runtimeApi,
-                        ScheduledExecutorService timers, FunctionPools pools) {
+                        ScheduledExecutorService timers, FunctionPools pools, Runtimes runtimes) {
+        this.runtimes = runtimes;
         this.codeStore = codeStore;
         this.region = region;
         this.driver = driver;
@@ -73,12 +76,14 @@ final class LocalWorker implements Invoker, AutoCloseable {
         BubblewrapConfig sandboxes = BubblewrapConfig.defaults().withNamePrefix(config.namePrefix())
                 .withDataDirectories(List.of(dataDir.root));
         BubblewrapDriver driver;
+        Runtimes runtimes;
         try {
             driver = BubblewrapDriver.create(sandboxes);
             dataDir.letSandboxesReachCode(sandboxes.sandboxGid());
-        } catch (SandboxException | java.io.IOException e) {
+            runtimes = Runtimes.load();
+        } catch (SandboxException | java.io.IOException | IllegalStateException e) {
             log.warn("functions cannot be invoked: {}", e.getMessage());
-            return new Unavailable("this Kindling server cannot create sandboxes: " + e.getMessage());
+            return new Unavailable("this Kindling server cannot run functions: " + e.getMessage());
         }
         // A crashed server's sandboxes (processes, namespaces, cgroups, scratch dirs) go before any new one starts.
         driver.cleanLeftovers();
@@ -94,7 +99,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
                 Clock.systemUTC(), logs, new MemoryBudget(config.sandboxMemoryBytes()));
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
-        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context));
+        log.info("worker: runtimes {} from {}", runtimes.identifiers(), runtimes.directory());
+        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context), runtimes);
     }
 
     private static boolean isRoot() {
@@ -156,13 +162,9 @@ final class LocalWorker implements Invoker, AutoCloseable {
                 runtime(settings.runtime()));
     }
 
-    private static Runtime runtime(String name) throws InvokeRefused {
-        if (name != null && name.startsWith("provided")) {
-            Runtime provided = Runtime.provided();
-            return new Runtime(name, provided.command(), provided.environment(), provided.rootBinds());
-        }
-        throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "runtime " + name + " is not installed on this worker",
-                null);
+    private Runtime runtime(String name) throws InvokeRefused {
+        return runtimes.find(name).orElseThrow(() -> new InvokeRefused(InvokeRefused.Why.UNAVAILABLE,
+                "runtime " + name + " is not installed on this worker (it has " + runtimes.identifiers() + ")", null));
     }
 
     /** Shuts every sandbox down (SIGTERM, grace, SIGKILL) and stops the Runtime API. */

@@ -21,6 +21,7 @@ import io.kindling.worker.sandbox.ExitStatus;
 import io.kindling.worker.sandbox.OutputSink;
 import io.kindling.worker.sandbox.Sandbox;
 import io.kindling.worker.sandbox.SandboxException;
+import io.kindling.worker.sandbox.SandboxFiles;
 import io.kindling.worker.sandbox.SandboxLimits;
 import io.kindling.worker.sandbox.SandboxSpec;
 import java.io.IOException;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -322,8 +324,23 @@ public final class ExecutionEnvironment {
 
     private void startSandbox(List<EnvironmentEvent> followUps) {
         startedNanos = System.nanoTime();
+        SandboxSpec spec;
         try {
-            sandbox = context.driver().start(sandboxSpec());
+            spec = sandboxSpec();
+        } catch (RuntimeException e) {
+            tearDownOutsideLifecycle(new EnvironmentUnavailable(EnvironmentUnavailable.Reason.START_FAILED,
+                    "environment " + id + " could not start", e));
+            return;
+        }
+        // Before anything is created, as Lambda: a missing bootstrap is the function's error, with Lambda's wording,
+        // not a bwrap exit status.
+        Optional<String> invalid = function.runtime().invalidEntrypoint(SandboxFiles.of(spec));
+        if (invalid.isPresent()) {
+            followUps.add(new EnvironmentEvent.EntrypointInvalid(invalid.get()));
+            return;
+        }
+        try {
+            sandbox = context.driver().start(spec);
             RuntimeApiChannel channel = new RuntimeApiChannel(id, new Listener());
             attachment = context.runtimeApi().attach(sandbox.runtimeApiListener(), channel);
         } catch (SandboxException | IOException | RuntimeException e) {
@@ -367,12 +384,15 @@ public final class ExecutionEnvironment {
         env.put("TZ", ":UTC");
         env.putIfAbsent("LANG", "en_US.UTF-8");
         env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin:/opt/bin");
+        // Lambda's value without /var/lang/lib, which does not exist here; functions may extend it, as in Lambda.
+        env.putIfAbsent("LD_LIBRARY_PATH", "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib");
         return SandboxSpec.builder(id, function.codeDir())
-                .command(runtime.command())
+                .command(runtime.command(function.handler(), function.memoryMb()))
                 .environment(env)
                 .limits(SandboxLimits.lambda(function.memoryMb(), function.ephemeralStorageMb()))
                 .output(OutputSink.stream(functionLog.output()))
                 .rootBinds(runtime.rootBinds())
+                .runtimeDir(runtime.runtimeDir())
                 .build();
     }
 

@@ -21,6 +21,8 @@ final class LambdaErrorBodies {
                     + " Error: Runtime exited with error: " + exitDescription(exit.exitCode());
             case FunctionError.OutOfMemory _ -> "RequestId: " + invocation
                     + " Error: Runtime exited with error: signal: killed";
+            case FunctionError.InvalidEntrypoint entrypoint -> "RequestId: " + invocation + " Error: "
+                    + entrypoint.message();
             case FunctionError.InitError init -> "RequestId: " + invocation + " Error: " + init.errorType();
         };
         return json(error.errorType(), message);

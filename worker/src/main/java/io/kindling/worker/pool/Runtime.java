@@ -1,33 +1,86 @@
 package io.kindling.worker.pool;
 
 import io.kindling.worker.sandbox.RootBind;
-import io.kindling.worker.sandbox.RootFilesystems;
+import io.kindling.worker.sandbox.SandboxFiles;
+import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
- * A Lambda runtime as data: what to start in the sandbox and on which root.
+ * A Lambda runtime as data: what to start in the sandbox and on which root. {@link Runtimes} reads them from files;
+ * nothing in the worker knows a runtime by name.
  *
  * @param name the runtime identifier, e.g. {@code provided.al2023}; becomes {@code AWS_EXECUTION_ENV}
- * @param command argv inside the sandbox
+ * @param command argv inside the sandbox, with {@link CommandTemplate} placeholders such as {@code {handler}}
  * @param environment variables the runtime itself needs (set before Lambda's reserved ones, after the function's)
  * @param rootBinds the read-only root the command runs on
+ * @param runtimeDir the host directory the sandbox sees at /var/runtime ({@code LAMBDA_RUNTIME_DIR}), if any
+ * @param entrypoints paths inside the sandbox, in Lambda's order of search, of which the first that exists must be
+ *     executable before anything starts (Lambda: {@code Runtime.InvalidEntrypoint}); the command runs it
  */
-public record Runtime(String name, List<String> command, Map<String, String> environment, List<RootBind> rootBinds) {
+public record Runtime(String name, List<String> command, Map<String, String> environment, List<RootBind> rootBinds,
+                      Optional<Path> runtimeDir, List<Path> entrypoints) {
     public Runtime {
         Objects.requireNonNull(name, "name");
         command = List.copyOf(command);
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command is empty");
         }
-        environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        command.forEach(CommandTemplate::check);
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         rootBinds = List.copyOf(rootBinds);
+        Objects.requireNonNull(runtimeDir, "runtimeDir");
+        entrypoints = List.copyOf(entrypoints);
+        for (Path entrypoint : entrypoints) {
+            if (!entrypoint.isAbsolute()) {
+                throw new IllegalArgumentException("an entrypoint is a path inside the sandbox: " + entrypoint);
+            }
+        }
     }
 
-    /** The OS-only runtime: the function ships its own {@code bootstrap} executable. */
+    /** A runtime with no runtime directory and nothing to check before the start. */
+    public Runtime(String name, List<String> command, Map<String, String> environment, List<RootBind> rootBinds) {
+        this(name, command, environment, rootBinds, Optional.empty(), List.of());
+    }
+
+    /** The OS-only runtime: the function ships its own {@code bootstrap} executable. Needs no runtime directory. */
     public static Runtime provided() {
-        return new Runtime("provided", List.of("/var/task/bootstrap"), Map.of(), RootFilesystems.debian12Host());
+        return Provided.RUNTIME;
+    }
+
+    /** Read once, on first use. */
+    private static final class Provided {
+        static final Runtime RUNTIME = Runtimes.definition("provided", "provided.tsv", Optional.empty());
+    }
+
+    /** The command for one function, placeholders filled. */
+    public List<String> command(String handler, int memoryMb) {
+        return command.stream().map(argument -> CommandTemplate.fill(argument, handler, memoryMb)).toList();
+    }
+
+    /**
+     * What Lambda would say after {@code "Error: "} if this runtime cannot be started in {@code files}: the first
+     * entrypoint that exists is not executable ({@code fork/exec /var/task/bootstrap: permission denied}), or none
+     * exists ({@code Couldn't find valid bootstrap(s): [/var/task/bootstrap]}). Empty when it can start.
+     */
+    public Optional<String> invalidEntrypoint(SandboxFiles files) {
+        for (Path candidate : entrypoints) {
+            switch (files.access(candidate)) {
+                case EXECUTABLE -> {
+                    return Optional.empty();
+                }
+                case NOT_EXECUTABLE -> {
+                    return Optional.of("fork/exec " + candidate + ": permission denied");
+                }
+                case MISSING -> { /* Lambda goes on to the next candidate */ }
+            }
+        }
+        return entrypoints.isEmpty() ? Optional.empty() : Optional.of("Couldn't find valid bootstrap(s): "
+                + entrypoints.stream().map(Path::toString).collect(Collectors.joining(" ", "[", "]")));
     }
 }

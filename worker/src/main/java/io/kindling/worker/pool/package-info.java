@@ -3,5 +3,12 @@
  * environment's {@link io.kindling.assignment.EnvironmentLifecycle} (one virtual thread per environment feeds it
  * events in order and runs the effects; the sandbox driver does its native blocking on its own platform threads),
  * and {@link io.kindling.worker.pool.FunctionPool} reuses the warm environments of one function version.
+ *
+ * <p>What an environment starts is a {@link io.kindling.worker.pool.Runtime}, data from
+ * {@link io.kindling.worker.pool.Runtimes} ({@code runtimes/*.tsv} beside this package: the identifiers, and per
+ * definition the root, the runtime directory seen at /var/runtime, the entrypoints checked before the start, the
+ * command). Before a sandbox is created its runtime's entrypoint is judged on the host
+ * ({@link io.kindling.worker.sandbox.SandboxFiles}); a missing one answers the first invocation with
+ * {@code Runtime.InvalidEntrypoint}, as Lambda does.
  */
 package io.kindling.worker.pool;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The bwrap command line, as data: {@code bwrap-flags.tsv} lists every flag in order with its
@@ -22,7 +23,11 @@ final class BubblewrapCommand {
     }
 
     static final Set<String> VALUES = Set.of("uid", "gid", "hostname", "passwd", "group", "hosts", "codeDir", "tmpBytes");
+    /** Values a sandbox may lack; a line naming one as {@code {name?}} is left out then. */
+    static final Set<String> OPTIONAL_VALUES = Set.of("runtimeDir");
     static final Set<String> LISTS = Set.of("root", "command");
+
+    private static final Pattern OPTIONAL = Pattern.compile("\\{([a-zA-Z]+)\\?}");
 
     private static final BubblewrapCommand STANDARD = new BubblewrapCommand(DataFile.read("bwrap-flags.tsv", 2));
 
@@ -48,10 +53,16 @@ final class BubblewrapCommand {
         return flags;
     }
 
-    /** bwrap's argv (without the bwrap path itself): every flag with its placeholders filled in. */
+    /**
+     * bwrap's argv (without the bwrap path itself): every flag with its placeholders filled in. A flag with an optional
+     * placeholder whose value is absent from {@code values} is left out.
+     */
     List<String> arguments(Map<String, String> values, Map<String, List<String>> lists) {
         List<String> args = new ArrayList<>();
         for (Flag flag : flags) {
+            if (lacksOptionalValue(flag, values)) {
+                continue;
+            }
             for (String token : flag.tokens()) {
                 if (token.startsWith("@")) {
                     List<String> list = lists.get(token.substring(1));
@@ -61,7 +72,7 @@ final class BubblewrapCommand {
                     args.addAll(list);
                 } else {
                     // Each token is filled on its own, so a value with spaces stays one argument.
-                    args.add(Templates.fill(token, values));
+                    args.add(Templates.fill(OPTIONAL.matcher(token).replaceAll("{$1}"), values));
                 }
             }
         }
@@ -80,6 +91,18 @@ final class BubblewrapCommand {
         return out.toByteArray();
     }
 
+    private static boolean lacksOptionalValue(Flag flag, Map<String, String> values) {
+        for (String token : flag.tokens()) {
+            var m = OPTIONAL.matcher(token);
+            while (m.find()) {
+                if (!values.containsKey(m.group(1))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static void checkPlaceholders(String token, String where) {
         if (token.startsWith("@")) {
             if (!LISTS.contains(token.substring(1))) {
@@ -87,10 +110,11 @@ final class BubblewrapCommand {
             }
             return;
         }
-        var m = java.util.regex.Pattern.compile("\\{([a-zA-Z]+)}").matcher(token);
+        var m = Pattern.compile("\\{([a-zA-Z]+)(\\??)}").matcher(token);
         while (m.find()) {
-            if (!VALUES.contains(m.group(1))) {
-                throw new IllegalStateException(where + ": unknown placeholder {" + m.group(1) + "}");
+            Set<String> known = m.group(2).isEmpty() ? VALUES : OPTIONAL_VALUES;
+            if (!known.contains(m.group(1))) {
+                throw new IllegalStateException(where + ": unknown placeholder " + m.group());
             }
         }
     }

@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,6 +83,7 @@ public final class BubblewrapDriver implements SandboxDriver {
     @Override
     public Sandbox start(SandboxSpec spec) throws SandboxException {
         checkRootBinds(spec.rootBinds());
+        checkRuntimeDir(spec.runtimeDir());
         String id = spec.id();
         if (!live.add(id)) {
             throw new SandboxException.InvalidSpec("a sandbox with id " + id + " is already running");
@@ -169,17 +172,43 @@ public final class BubblewrapDriver implements SandboxDriver {
     List<String> bwrapArguments(SandboxSpec spec, ScratchDir scratch) {
         List<String> root = new ArrayList<>();
         spec.rootBinds().forEach(bind -> root.addAll(bind.bwrapArgs()));
-        return bwrapCommand.arguments(
-                Map.of(
-                        "uid", Integer.toString(config.sandboxUid()),
-                        "gid", Integer.toString(config.sandboxGid()),
-                        "hostname", config.hostname(),
-                        "passwd", scratch.etcFile("passwd").toString(),
-                        "group", scratch.etcFile("group").toString(),
-                        "hosts", scratch.etcFile("hosts").toString(),
-                        "codeDir", spec.codeDir().toString(),
-                        "tmpBytes", Long.toString(spec.limits().tmpBytes())),
-                Map.of("root", root, "command", spec.command()));
+        Map<String, String> values = new HashMap<>(Map.of(
+                "uid", Integer.toString(config.sandboxUid()),
+                "gid", Integer.toString(config.sandboxGid()),
+                "hostname", config.hostname(),
+                "passwd", scratch.etcFile("passwd").toString(),
+                "group", scratch.etcFile("group").toString(),
+                "hosts", scratch.etcFile("hosts").toString(),
+                "codeDir", spec.codeDir().toString(),
+                "tmpBytes", Long.toString(spec.limits().tmpBytes())));
+        spec.runtimeDir().ifPresent(dir -> values.put("runtimeDir", dir.toString()));
+        return bwrapCommand.arguments(values, Map.of("root", root, "command", spec.command()));
+    }
+
+    /**
+     * The runtime directory is Kindling's own (built beside the jar), so unlike a root bind it may lie in a build tree
+     * or under /tmp; but it must not contain a forbidden path (binding / or /var would expose them) nor lie among
+     * other sandboxes' scratch directories or Kindling's data (every function's code).
+     */
+    void checkRuntimeDir(Optional<Path> runtimeDir) throws SandboxException {
+        if (runtimeDir.isEmpty()) {
+            return;
+        }
+        Path dir = runtimeDir.get().normalize();
+        for (ForbiddenPath no : forbidden) {
+            if (no.path().startsWith(dir)) {
+                throw new SandboxException.InvalidSpec(
+                        "runtime directory " + dir + " would expose " + no.path() + " (" + no.reason() + ")");
+            }
+        }
+        List<Path> kindlingOwn = new ArrayList<>(config.dataDirectories());
+        kindlingOwn.add(config.scratchRoot());
+        for (Path own : kindlingOwn) {
+            if (dir.startsWith(own)) {
+                throw new SandboxException.InvalidSpec("runtime directory " + dir + " lies in " + own
+                        + ", which holds other sandboxes' files or Kindling's data");
+            }
+        }
     }
 
     /** Refuses root binds that would expose host paths no function may see. */
@@ -195,7 +224,8 @@ public final class BubblewrapDriver implements SandboxDriver {
                             "root bind " + source + " -> " + bind.target() + " would expose " + no.path() + " (" + no.reason() + ")");
                 }
             }
-            for (Path owned : List.of(Path.of("/var/task"), Path.of("/tmp"), Path.of("/proc"), Path.of("/dev"),
+            for (Path owned : List.of(Path.of(SandboxSpec.TASK_ROOT), Path.of(SandboxSpec.RUNTIME_DIR), Path.of("/tmp"),
+                    Path.of("/proc"), Path.of("/dev"),
                     Path.of("/etc/passwd"), Path.of("/etc/group"), Path.of("/etc/hosts"))) {
                 if (bind.target().startsWith(owned)) {
                     throw new SandboxException.InvalidSpec("root bind target " + bind.target() + " is managed by the driver");

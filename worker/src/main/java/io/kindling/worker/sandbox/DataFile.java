@@ -8,26 +8,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A TAB-separated data file shipped beside this package (flags, root binds, forbidden paths). Every
+ * A TAB-separated data file shipped beside a class (flags, root binds, forbidden paths, runtimes). Every
  * row ends in a reason, because a list of flags or paths nobody can explain is a list nobody dares
  * to change. Blank lines and lines starting with {@code #} are comments.
  */
-final class DataFile {
+public final class DataFile {
     /** One row: its fields, the last one being the reason, and where it came from for messages. */
-    record Row(String file, int line, List<String> fields) {
-        Row {
+    public record Row(String file, int line, List<String> fields) {
+        public Row {
             fields = List.copyOf(fields);
         }
 
-        String field(int index) {
+        public String field(int index) {
             return fields.get(index);
         }
 
-        String reason() {
+        public String reason() {
             return fields.getLast();
         }
 
-        String where() {
+        public String where() {
             return file + ":" + line;
         }
     }
@@ -39,17 +39,29 @@ final class DataFile {
      * condition, so it fails with an unchecked exception naming the line.
      */
     static List<Row> read(String resource, int columns) {
-        try (InputStream in = DataFile.class.getResourceAsStream(resource)) {
+        return parse(resource, text(resource), columns, columns);
+    }
+
+    /**
+     * Reads a resource next to {@code anchor} whose rows differ in length by kind (the first field), each with at
+     * least a kind and a reason; the caller checks each kind's length.
+     */
+    public static List<Row> readBeside(Class<?> anchor, String resource) {
+        try (InputStream in = anchor.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("missing resource " + resource + " beside " + DataFile.class.getName());
+                throw new IllegalStateException("missing resource " + resource + " beside " + anchor.getName());
             }
-            return parse(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8), columns);
+            return parse(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8), 2, Integer.MAX_VALUE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read resource " + resource, e);
         }
     }
 
     static List<Row> parse(String name, String text, int columns) {
+        return parse(name, text, columns, columns);
+    }
+
+    static List<Row> parse(String name, String text, int minColumns, int maxColumns) {
         List<Row> rows = new ArrayList<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -59,8 +71,9 @@ final class DataFile {
                 continue;
             }
             String[] fields = line.split("\t", -1);
-            if (fields.length != columns) {
-                throw new IllegalStateException(name + ":" + (i + 1) + ": expected " + columns + " TAB-separated fields (the last one the reason), found "
+            if (fields.length < minColumns || fields.length > maxColumns) {
+                String expected = minColumns == maxColumns ? Integer.toString(minColumns) : "at least " + minColumns;
+                throw new IllegalStateException(name + ":" + (i + 1) + ": expected " + expected + " TAB-separated fields (the last one the reason), found "
                         + fields.length + ": " + line);
             }
             for (String field : fields) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,10 @@ import java.util.regex.Pattern;
  * @param limits memory, /tmp, processes and CPU
  * @param output where stdout and stderr go (one stream)
  * @param rootBinds the runtime's read-only root, e.g. {@link RootFilesystems#debian12Host()}
+ * @param runtimeDir host directory mounted read-only at {@value #RUNTIME_DIR} ({@code LAMBDA_RUNTIME_DIR}): the
+ *     runtime's own files, e.g. the Java runtime interface client in {@code lib/}; empty for {@code provided}
+ *     runtimes, whose bootstrap is in the code. Like codeDir, a directory Kindling controls, so it may lie in a
+ *     build tree; it must be readable by the sandbox uid
  */
 public record SandboxSpec(
         String id,
@@ -30,7 +35,13 @@ public record SandboxSpec(
         Map<String, String> environment,
         SandboxLimits limits,
         OutputSink output,
-        List<RootBind> rootBinds) {
+        List<RootBind> rootBinds,
+        Optional<Path> runtimeDir) {
+    /** Where {@link #codeDir()} appears in the sandbox ({@code LAMBDA_TASK_ROOT}); see bwrap-flags.tsv. */
+    public static final String TASK_ROOT = "/var/task";
+    /** Where {@link #runtimeDir()} appears in the sandbox ({@code LAMBDA_RUNTIME_DIR}); see bwrap-flags.tsv. */
+    public static final String RUNTIME_DIR = "/var/runtime";
+
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -70,13 +81,20 @@ public record SandboxSpec(
         if (rootBinds.isEmpty()) {
             throw new IllegalArgumentException("rootBinds is empty: the command would find no binaries or libraries");
         }
+        Objects.requireNonNull(runtimeDir, "runtimeDir");
+        if (runtimeDir.isPresent() && !runtimeDir.get().isAbsolute()) {
+            throw new IllegalArgumentException("runtimeDir must be absolute: " + runtimeDir.get());
+        }
     }
 
     public static Builder builder(String id, Path codeDir) {
         return new Builder(id, codeDir);
     }
 
-    /** Defaults: Lambda's 128 MB / 512 MB limits, no environment, output discarded, the Debian 12 host root. */
+    /**
+     * Defaults: Lambda's 128 MB / 512 MB limits, no environment, output discarded, the Debian 12 host root, no
+     * runtime directory.
+     */
     public static final class Builder {
         private final String id;
         private final Path codeDir;
@@ -85,6 +103,7 @@ public record SandboxSpec(
         private SandboxLimits limits = SandboxLimits.lambda(128, 512);
         private OutputSink output = OutputSink.discard();
         private List<RootBind> rootBinds = RootFilesystems.debian12Host();
+        private Optional<Path> runtimeDir = Optional.empty();
 
         private Builder(String id, Path codeDir) {
             this.id = id;
@@ -125,8 +144,13 @@ public record SandboxSpec(
             return this;
         }
 
+        public Builder runtimeDir(Optional<Path> runtimeDir) {
+            this.runtimeDir = runtimeDir;
+            return this;
+        }
+
         public SandboxSpec build() {
-            return new SandboxSpec(id, codeDir, command, environment, limits, output, rootBinds);
+            return new SandboxSpec(id, codeDir, command, environment, limits, output, rootBinds, runtimeDir);
         }
     }
 }

@@ -14,7 +14,8 @@
  *   <li>network namespace {@code kindling-<id>} with only lo; the Runtime API listener lives there;
  *   <li>bwrap as uid 993 (nsenter drops root): new user, pid, mount, ipc, uts and cgroup
  *       namespaces, no capabilities, no_new_privs, no nested user namespaces, a read-only root of
- *       binds listed as data, /var/task read-only, a private sized tmpfs at /tmp.
+ *       binds listed as data, /var/task (the code) and /var/runtime (the runtime's own files, if any)
+ *       read-only, a private sized tmpfs at /tmp.
  * </ul>
  *
  * <p>Threads. Callers may be virtual threads. Work that blocks in native code or changes

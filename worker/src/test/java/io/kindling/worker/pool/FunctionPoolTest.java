@@ -1,33 +1,23 @@
 package io.kindling.worker.pool;
 
+import static io.kindling.worker.pool.PoolHarness.failure;
+import static io.kindling.worker.pool.PoolHarness.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.assignment.EnvironmentState;
 import io.kindling.assignment.LifecycleSettings;
-import io.kindling.worker.runtimeapi.RuntimeApiServer;
-import io.kindling.worker.sandbox.BubblewrapConfig;
-import io.kindling.worker.sandbox.BubblewrapDriver;
-import io.kindling.worker.logs.FunctionLogs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,9 +27,9 @@ import org.junit.jupiter.api.Timeout;
  * tutorial. Needs root, bwrap and curl (bin/test provides them).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class FunctionPoolTest {
+class FunctionPoolTest extends PoolTest {
     private static final String ARN = "arn:aws:lambda:eu-west-1:123456789012:function:pool-test";
-    private static final long WAIT_SECONDS = 20;
+    private static final long WAIT_SECONDS = PoolHarness.WAIT_SECONDS;
 
     /**
      * Counts its invocations in a shell variable, so the count shows whether the environment was reused. Answers
@@ -86,56 +76,9 @@ class FunctionPoolTest {
             exit 1
             """;
 
-    private String prefix;
-    private Path workDir;
-    private BubblewrapDriver driver;
-    private RuntimeApiServer runtimeApi;
-    private FunctionLogs logs;
-    private ScheduledExecutorService timers;
-    private final List<FunctionPool> pools = new ArrayList<>();
-    private int codeDirs;
-
     @BeforeEach
-    void startWorker() throws Exception {
-        assertTrue(isRoot(), "pool tests need root (network namespaces, cgroups): run bin/test as root");
+    void needsCurl() {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the bootstraps need curl: run bin/test as root");
-        prefix = "kindling-t" + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36)
-                .toLowerCase(Locale.ROOT);
-        // Not @TempDir: that is 0700, and the sandbox uid must reach the code and scratch directories.
-        workDir = Files.createTempDirectory(Path.of("/tmp"), prefix + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        driver = BubblewrapDriver.create(BubblewrapConfig.defaults().withNamePrefix(prefix)
-                .withScratchRoot(workDir.resolve("scratch")));
-        runtimeApi = RuntimeApiServer.start();
-        logs = FunctionLogs.open(workDir.resolve("logs"));
-        timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("pool-test-timers").daemon().factory());
-    }
-
-    @AfterEach
-    void stopWorker() throws Exception {
-        try {
-            for (FunctionPool pool : pools) {
-                pool.close(Duration.ofSeconds(WAIT_SECONDS));
-            }
-        } finally {
-            if (runtimeApi != null) {
-                runtimeApi.close();
-            }
-            if (timers != null) {
-                timers.shutdownNow();
-            }
-            if (logs != null) {
-                logs.close();
-            }
-            if (driver != null) {
-                driver.cleanLeftovers();
-            }
-            if (workDir != null) {
-                deleteTree(workDir);
-            }
-            removeCgroupParents();
-        }
     }
 
     @Test
@@ -146,27 +89,6 @@ class FunctionPoolTest {
 
         assertThat(outcome).isInstanceOf(InvokeOutcome.Response.class);
         assertThat(text(outcome)).isEqualTo("{\"text\":\"héllo\"}");
-    }
-
-    @Test
-    void eachInvocationsLogIsFramedAndItsTailComesWithTheAnswer() throws Exception {
-        FunctionPool pool = pool(LOGGING_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
-
-        InvokeOutcome cold = invoke(pool, "\"first\"");
-        pool.settled().get(WAIT_SECONDS, TimeUnit.SECONDS);
-        InvokeOutcome warm = invoke(pool, "\"second\"");
-
-        String coldTail = cold.logTail().text();
-        assertThat(coldTail).matches("(?s)START RequestId: [0-9a-f-]{36} Version: \\$LATEST\n"
-                + "(handling \"first\"\nto stderr\n|to stderr\nhandling \"first\"\n)?.*"
-                + "END RequestId: [0-9a-f-]{36}\n"
-                + "REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\t"
-                + "Memory Size: 128 MB\tMax Memory Used: [1-9][0-9]* MB\tInit Duration: [0-9.]+ ms\t\n?");
-        assertThat(warm.logTail().text()).contains("START RequestId: ").contains("REPORT RequestId: ")
-                .doesNotContain("Init Duration").doesNotContain("first");
-        var stored = logs.tail("pool-test", 100).events().stream().map(e -> e.message()).toList();
-        assertThat(stored).contains("init output", "handling \"first\"", "handling \"second\"");
-        assertThat(stored.stream().filter(line -> line.startsWith("REPORT ")).count()).isEqualTo(2);
     }
 
     @Test
@@ -242,15 +164,40 @@ class FunctionPoolTest {
     }
 
     @Test
-    void aMissingBootstrapFailsInit() throws Exception {
+    void aMissingBootstrapIsAnInvalidEntrypointAndNothingIsStarted() throws Exception {
         FunctionPool pool = pool(null, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
 
         InvokeOutcome.FunctionFailure initFailed = failure(invoke(pool, "{}"));
 
-        // bwrap's exec fails and it exits 1. Lambda answers Runtime.InvalidEntrypoint here; telling the two apart
-        // needs a check of the entrypoint before the start (not done yet).
-        assertThat(initFailed.errorType()).isEqualTo("Runtime.ExitError");
-        assertThat(initFailed.bodyText()).contains("Error: Runtime exited with error: exit status");
+        assertThat(initFailed.errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+        assertThat(initFailed.bodyText()).matches("\\{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
+                + "\"RequestId: [0-9a-f-]{36} Error: Couldn't find valid bootstrap\\(s\\): \\[/var/task/bootstrap]\"}");
+        assertThat(pool.environments()).isEmpty();
+        assertThat(PoolHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix);
+    }
+
+    @Test
+    void aBootstrapWithoutExecutePermissionIsAnInvalidEntrypoint() throws Exception {
+        FunctionPool pool = pool(COUNTING_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+        Files.setPosixFilePermissions(pool.function().codeDir().resolve("bootstrap"),
+                PosixFilePermissions.fromString("rw-r--r--"));
+
+        InvokeOutcome.FunctionFailure initFailed = failure(invoke(pool, "{}"));
+
+        assertThat(initFailed.errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+        assertThat(initFailed.bodyText()).endsWith(" Error: fork/exec /var/task/bootstrap: permission denied\"}");
+    }
+
+    @Test
+    void eachInvocationOfAFunctionWithoutBootstrapTriesAgainAsLambdaDoes() throws Exception {
+        FunctionPool pool = pool(null, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+        assertThat(failure(invoke(pool, "{}")).errorType()).isEqualTo("Runtime.InvalidEntrypoint");
+
+        // The code is fixed in place (as an update would): the next cold start finds it.
+        Path bootstrap = Files.writeString(pool.function().codeDir().resolve("bootstrap"), COUNTING_BOOTSTRAP);
+        Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        assertThat(text(invoke(pool, "count"))).isEqualTo("1");
     }
 
     @Test
@@ -280,13 +227,32 @@ class FunctionPoolTest {
 
         assertThat(gone.reason()).isEqualTo(EnvironmentState.Reason.IDLE_TIMEOUT);
         assertThat(pool.environments()).isEmpty();
-        assertThat(run("ip", "netns", "list")).doesNotContain(prefix);
-        assertThat(cgroupsNamed(environment.id())).isEmpty();
+        assertThat(PoolHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix);
+        assertThat(harness.cgroupsNamed(environment.id())).isEmpty();
+    }
+
+    @Test
+    void eachInvocationsLogIsFramedAndItsTailComesWithTheAnswer() throws Exception {
+        FunctionPool pool = pool(LOGGING_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+
+        InvokeOutcome cold = invoke(pool, "\"first\"");
+        pool.settled().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        InvokeOutcome warm = invoke(pool, "\"second\"");
+
+        assertThat(cold.logTail().text()).matches("(?s)START RequestId: [0-9a-f-]{36} Version: \\$LATEST\n.*"
+                + "END RequestId: [0-9a-f-]{36}\n"
+                + "REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\t"
+                + "Memory Size: 128 MB\tMax Memory Used: [1-9][0-9]* MB\tInit Duration: [0-9.]+ ms\t\n?");
+        assertThat(warm.logTail().text()).contains("START RequestId: ").contains("REPORT RequestId: ")
+                .doesNotContain("Init Duration").doesNotContain("first");
+        List<String> stored = harness.awaitLogLine("pool-test", "handling \"second\"");
+        assertThat(stored).contains("init output", "handling \"first\"", "to stderr");
+        assertThat(stored.stream().filter(line -> line.startsWith("REPORT ")).count()).isEqualTo(2);
     }
 
     @Test
     void aColdStartBeyondTheMemoryCapEvictsTheLeastRecentlyUsedIdleEnvironmentOfAnotherFunction() throws Exception {
-        EnvironmentContext twoSandboxes = context(LifecycleSettings.DEFAULTS, new MemoryBudget(256L << 20));
+        EnvironmentContext twoSandboxes = harness.context(LifecycleSettings.DEFAULTS, new MemoryBudget(256L << 20));
         FunctionPool first = pool("first", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
         FunctionPool second = pool("second", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
         FunctionPool third = pool("third", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), twoSandboxes);
@@ -306,7 +272,7 @@ class FunctionPoolTest {
 
     @Test
     void aColdStartIsRefusedAtOnceWhenBusyEnvironmentsHoldAllTheMemory() throws Exception {
-        EnvironmentContext oneSandbox = context(LifecycleSettings.DEFAULTS, new MemoryBudget(128L << 20));
+        EnvironmentContext oneSandbox = harness.context(LifecycleSettings.DEFAULTS, new MemoryBudget(128L << 20));
         FunctionPool busy = pool("busy", COUNTING_BOOTSTRAP, Duration.ofSeconds(5), oneSandbox);
         FunctionPool other = pool("other", COUNTING_BOOTSTRAP, Duration.ofSeconds(10), oneSandbox);
         CompletableFuture<InvokeOutcome> sleeping = busy.invoke("sleep".getBytes(StandardCharsets.UTF_8), ARN);
@@ -323,29 +289,23 @@ class FunctionPoolTest {
 
     // ---- helpers ----
 
-    private FunctionPool pool(String bootstrap, Duration timeout, LifecycleSettings settings) throws IOException {
-        return pool("pool-test", bootstrap, timeout, context(settings, new MemoryBudget(8L << 30)));
-    }
-
-    private EnvironmentContext context(LifecycleSettings settings, MemoryBudget memory) {
-        return new EnvironmentContext(driver, runtimeApi, timers, settings, Clock.systemUTC(), logs, memory);
-    }
-
     private FunctionPool pool(String name, String bootstrap, Duration timeout, EnvironmentContext context)
             throws IOException {
-        Path code = codeDir(bootstrap);
         FunctionVersionSpec function = new FunctionVersionSpec(name, "$LATEST", 128, 16, timeout,
+                "function.handler", "eu-west-1", codeDir(bootstrap), Map.of("GREETING", "hello"), Runtime.provided());
+        return harness.pool(function, context);
+    }
+
+    private FunctionPool pool(String bootstrap, Duration timeout, LifecycleSettings settings) throws IOException {
+        Path code = codeDir(bootstrap);
+        FunctionVersionSpec function = new FunctionVersionSpec("pool-test", "$LATEST", 128, 16, timeout,
                 "function.handler", "eu-west-1", code, Map.of("GREETING", "hello"), Runtime.provided());
-        FunctionPool pool = new FunctionPool(function, context, "p" + pools.size());
-        pools.add(pool);
-        return pool;
+        return harness.pool(function, settings);
     }
 
     /** A world-readable code directory, with {@code bootstrap} (mode 0755) unless it is null. */
     private Path codeDir(String bootstrap) throws IOException {
-        Path dir = workDir.resolve("code-" + (++codeDirs));
-        Files.createDirectory(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path dir = harness.codeDir();
         if (bootstrap != null) {
             Path file = Files.writeString(dir.resolve("bootstrap"), bootstrap);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -354,75 +314,10 @@ class FunctionPoolTest {
     }
 
     private static InvokeOutcome invoke(FunctionPool pool, String payload) throws Exception {
-        return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), ARN).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        return PoolHarness.invoke(pool, payload, ARN);
     }
 
     private static InvokeOutcome invokeWithin(FunctionPool pool, String payload, Duration timeout) throws Exception {
-        return pool.invoke(InvocationInput.of(payload.getBytes(StandardCharsets.UTF_8), ARN),
-                        java.time.Instant.now().plus(timeout))
-                .get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private static String text(InvokeOutcome outcome) {
-        assertThat(outcome).isInstanceOf(InvokeOutcome.Response.class);
-        return new String(((InvokeOutcome.Response) outcome).body(), StandardCharsets.UTF_8);
-    }
-
-    private static InvokeOutcome.FunctionFailure failure(InvokeOutcome outcome) {
-        assertThat(outcome).isInstanceOf(InvokeOutcome.FunctionFailure.class);
-        return (InvokeOutcome.FunctionFailure) outcome;
-    }
-
-    /** Cgroup directories of a sandbox in any hierarchy (v1 controllers or the unified one). */
-    private List<Path> cgroupsNamed(String sandboxId) throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path candidate = hierarchy.resolve(prefix).resolve(sandboxId);
-                if (Files.exists(candidate)) {
-                    found.add(candidate);
-                }
-            }
-        }
-        return found;
-    }
-
-    private void removeCgroupParents() throws IOException {
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                try {
-                    Files.deleteIfExists(hierarchy.resolve(prefix));
-                } catch (IOException notEmptyOrNotACgroup) {
-                    // cleanLeftovers() already reported anything it could not remove.
-                }
-            }
-        }
-    }
-
-    private static String run(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
-        return out;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readString(Path.of("/proc/self/status")).lines()
-                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-        } catch (IOException e) {
-            return false;
-        }
+        return PoolHarness.invokeWithin(pool, payload, timeout, ARN);
     }
 }

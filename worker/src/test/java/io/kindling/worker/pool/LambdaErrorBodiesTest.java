@@ -33,6 +33,13 @@ class LambdaErrorBodiesTest {
     }
 
     @Test
+    void anInvalidEntrypointCarriesLambdasOwnWording() {
+        assertThat(body(new FunctionError.InvalidEntrypoint("Couldn't find valid bootstrap(s): [/var/task/bootstrap]"),
+                Duration.ofSeconds(3))).isEqualTo("{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
+                + "\"RequestId: " + ID + " Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap]\"}");
+    }
+
+    @Test
     void quotesAndControlCharactersAreEscaped() {
         assertThat(new String(LambdaErrorBodies.json("T", "a\"b\\c\nd\u0001"), StandardCharsets.UTF_8))
                 .isEqualTo("{\"errorType\":\"T\",\"errorMessage\":\"a\\\"b\\\\c\\nd\\u0001\"}");

@@ -55,6 +55,22 @@ class BubblewrapCommandTest {
     }
 
     @Test
+    void aRuntimeDirectoryIsBoundReadOnlyAtVarRuntimeOnlyWhenThereIsOne() {
+        Map<String, String> values = new LinkedHashMap<>(VALUES);
+        values.put("runtimeDir", "/opt/kindling/runtimes/java");
+        Map<String, List<String>> lists = Map.of("root", List.of(), "command", List.of("/usr/bin/java"));
+
+        String withRuntime = String.join(" ", BubblewrapCommand.standard().arguments(values, lists));
+        String without = String.join(" ", BubblewrapCommand.standard().arguments(VALUES, lists));
+
+        assertThat(withRuntime).contains("--ro-bind /data/code/with space /var/task"
+                + " --ro-bind /opt/kindling/runtimes/java /var/runtime --proc /proc");
+        assertThat(without).doesNotContain("/var/runtime");
+        // Below the read-only remount, like every mount it must cover.
+        assertThat(withRuntime.indexOf("/var/runtime")).isLessThan(withRuntime.indexOf("--remount-ro"));
+    }
+
+    @Test
     void theEnvironmentTravelsAsNulSeparatedSetenvArguments() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("A", "1");
@@ -68,6 +84,9 @@ class BubblewrapCommandTest {
     void anUnknownPlaceholderInTheDataIsAPackagingBug() {
         List<DataFile.Row> rows = DataFile.parse("test.tsv", "--uid {uidd}\tmisspelt placeholder\n", 2);
         assertThatThrownBy(() -> new BubblewrapCommand(rows)).hasMessageContaining("{uidd}");
+        // Only values a sandbox may lack can be optional.
+        List<DataFile.Row> optional = DataFile.parse("test.tsv", "--ro-bind {codeDir?} /x\tnever optional\n", 2);
+        assertThatThrownBy(() -> new BubblewrapCommand(optional)).hasMessageContaining("{codeDir?}");
         assertThatThrownBy(() -> DataFile.parse("test.tsv", "--new-session\t \n", 2)).hasMessageContaining("needs a reason");
         assertThatThrownBy(() -> DataFile.parse("test.tsv", "--new-session\n", 2)).hasMessageContaining("the reason");
     }

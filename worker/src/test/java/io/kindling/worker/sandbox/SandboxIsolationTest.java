@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -74,11 +75,27 @@ class SandboxIsolationTest extends SandboxTest {
     }
 
     @Test
+    void theRuntimeDirectoryIsReadOnlyAtVarRuntime() throws Exception {
+        Path runtime = Files.createDirectories(harness.workDir.resolve("runtime/lib"));
+        Files.writeString(runtime.resolve("client.jar"), "from the runtime\n");
+        var started = harness.start(harness.spec("runtime", """
+                #!/bin/sh
+                cat /var/runtime/lib/client.jar
+                touch /var/runtime/probe 2>/dev/null && echo runtime=writable || echo runtime=read-only
+                echo "LAMBDA_RUNTIME_DIR is where the runtime is: $(ls /var/runtime)"
+                """).runtimeDir(Optional.of(runtime.getParent())));
+        started.sandbox().exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(started.output().text()).isEqualTo(
+                "from the runtime\nruntime=read-only\nLAMBDA_RUNTIME_DIR is where the runtime is: lib\n");
+    }
+
+    @Test
     void seesNoHostPathsThatAreNotBound() throws Exception {
         var started = harness.start("paths", """
                 #!/bin/sh
                 for p in /work /root /home /var/lib /var/log /run /sys /opt /srv /mnt /boot /etc/shadow /etc/ssh \\
-                    /run/netns /sys/fs/cgroup /usr/bin/sh; do
+                    /run/netns /sys/fs/cgroup /var/runtime /usr/bin/sh; do
                   if [ -e "$p" ]; then echo "visible $p"; else echo "absent $p"; fi
                 done
                 cat /etc/passwd
@@ -90,7 +107,7 @@ class SandboxIsolationTest extends SandboxTest {
         String out = started.output().text();
 
         for (String p : List.of("/work", "/root", "/home", "/var/lib", "/var/log", "/run", "/sys", "/opt", "/srv", "/mnt", "/boot",
-                "/etc/shadow", "/etc/ssh", "/run/netns", "/sys/fs/cgroup")) {
+                "/etc/shadow", "/etc/ssh", "/run/netns", "/sys/fs/cgroup", "/var/runtime")) {
             assertThat(out).contains("absent " + p);
         }
         assertThat(out).contains("visible /usr/bin/sh");

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -181,6 +182,23 @@ class SandboxLifecycleTest extends SandboxTest {
                     .as(bad.toString())
                     .isInstanceOf(SandboxException.InvalidSpec.class);
         }
+        assertThat(SandboxHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix + "-bad");
+    }
+
+    @Test
+    void aRuntimeDirectoryThatWouldExposeHostOrKindlingPathsIsRefused() throws Exception {
+        for (Path bad : List.of(Path.of("/"), Path.of("/var"), Path.of("/etc"), harness.config.scratchRoot(),
+                harness.config.scratchRoot().resolve("kindling-other"))) {
+            assertThatThrownBy(() -> harness.driver.start(harness.spec("bad", "#!/bin/sh\n")
+                    .runtimeDir(Optional.of(bad)).build()))
+                    .as(bad.toString())
+                    .isInstanceOf(SandboxException.InvalidSpec.class)
+                    .hasMessageContaining("runtime directory");
+        }
+        // Kindling's own build tree (or a test's directory) is fine: it exposes only itself.
+        Path runtime = Files.createDirectories(harness.workDir.resolve("runtimes/java"));
+        var started = harness.start(harness.spec("good", "#!/bin/sh\nls -d /var/runtime\n").runtimeDir(Optional.of(runtime)));
+        assertThat(started.sandbox().exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).exitCode()).isZero();
         assertThat(SandboxHarness.run("ip", "netns", "list")).doesNotContain(harness.prefix + "-bad");
     }
 
