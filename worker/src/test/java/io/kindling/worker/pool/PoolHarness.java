@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -109,11 +108,6 @@ final class PoolHarness implements AutoCloseable {
 
     static InvokeOutcome invoke(FunctionPool pool, String payload, String arn) throws Exception {
         return pool.invoke(payload.getBytes(StandardCharsets.UTF_8), arn).get(WAIT_SECONDS, TimeUnit.SECONDS);
-    }
-
-    static InvokeOutcome invokeWithin(FunctionPool pool, String payload, Duration timeout, String arn) throws Exception {
-        return pool.invoke(InvocationInput.of(payload.getBytes(StandardCharsets.UTF_8), arn), Instant.now().plus(timeout))
-                .get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     static String text(InvokeOutcome outcome) {
