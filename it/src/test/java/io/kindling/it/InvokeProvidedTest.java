@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -254,31 +252,25 @@ class InvokeProvidedTest extends ServerTest {
         deploy("bystander", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 60, Map.of());
 
         List<Future<String>> answers = new ArrayList<>();
-        List<Future<String>> identities = new ArrayList<>();
         Future<String> bystander;
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 50; i++) {
                 String payload = "{\"caller\":" + i + "}";
                 answers.add(callers.submit(() -> text(invoke("crowd", payload))));
-                identities.add(callers.submit(() -> text(invoke("crowd", "\"whoami\""))));
             }
             bystander = callers.submit(() -> text(invoke("bystander", "{\"alone\":true}")));
         }
-        Set<String> burst = new HashSet<>();
-        for (Future<String> identity : identities) {
-            burst.add(identity.get());
-        }
-        Set<String> afterwards = new HashSet<>();
+        List<Integer> countsAfterwards = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            afterwards.add(text(invoke("crowd", "\"whoami\"")));
+            countsAfterwards.add(Integer.parseInt(text(invoke("crowd", "\"count\""))));
         }
 
         for (int i = 0; i < 50; i++) {
             assertThat(answers.get(i).get()).isEqualTo("{\"caller\":" + i + "}");
         }
         assertThat(bystander.get()).isEqualTo("{\"alone\":true}");
-        assertThat(burst).as("one invocation at a time per environment").hasSizeBetween(1, 100);
-        assertThat(afterwards).as("sequential invokes go to the most recently used warm environment").hasSize(1);
+        // Every environment of the burst has served one invocation: a count of 1 would be a cold start.
+        assertThat(countsAfterwards).as("later invokes reuse the burst's warm environments").allMatch(n -> n > 1);
     }
 
     @Test

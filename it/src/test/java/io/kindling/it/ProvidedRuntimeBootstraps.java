@@ -51,8 +51,8 @@ final class ProvidedRuntimeBootstraps {
                     "$API/runtime/invocation/$REQUEST_ID/error"
                   continue ;;
                 '"big"') { printf '"'; head -c 7000000 /dev/zero | tr '\\0' a; printf '"'; } > /tmp/answer ;;
-                # tail holds its whole input when it has no newline: the cgroup OOM-kills it; the runtime gives up.
-                '"hog"') head -c 400000000 /dev/zero | tail > /dev/null; exit 1 ;;
+                # dd fills one 300 MB buffer: the cgroup OOM-kills it within a few page faults; the runtime gives up.
+                '"hog"') dd if=/dev/zero of=/dev/null bs=300M count=1 2>/dev/null; exit 1 ;;
                 '"probe:'*)
                   CMD=${EVENT#\\"probe:}; CMD=${CMD%\\"}
                   sh -c "$CMD" 2>&1 | base64 -w0 | sed 's/.*/"&"/' > /tmp/answer ;;
