@@ -31,9 +31,13 @@ final class TestServer implements AutoCloseable {
     final Path dataDir;
     final KindlingServer server;
 
-    private TestServer(Path dataDir, KindlingServer server) {
+    /** What every host object of this server's sandboxes is named after (netns, cgroup, scratch dir). */
+    final String sandboxPrefix;
+
+    private TestServer(Path dataDir, KindlingServer server, String sandboxPrefix) {
         this.dataDir = dataDir;
         this.server = server;
+        this.sandboxPrefix = sandboxPrefix;
     }
 
     static TestServer start(Path dir) throws Exception {
@@ -53,7 +57,7 @@ final class TestServer implements AutoCloseable {
                 .withSandboxMemoryBytes(8L << 30));
         ServerConfig config = new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, REGION, ACCOUNT, ServerConfig.Auth.SIGV4,
                 Optional.of(credentials), 1000, workerConfig);
-        return new TestServer(config.dataDir(), KindlingServer.start(config));
+        return new TestServer(config.dataDir(), KindlingServer.start(config), workerConfig.namePrefix());
     }
 
     static Path writeCredentials(Path dir) throws IOException {
