@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param sandboxMemoryBytes the cap on all sandboxes' memory together (sum of their MemorySize); default three
  *     quarters of the machine's memory
  * @param lifecycle idle timeout, freeze delay and shutdown grace of execution environments
- * @param namePrefix prefix of every host object a sandbox creates (netns, cgroup, scratch dir); tests use their own
+ * @param namePrefix prefix of every host object a sandbox creates (netns, cgroup, scratch dir). At start the worker
+ *     removes every leftover under its prefix, so two servers on one host must not share one: see {@link #prefixFor}
  */
 public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSettings lifecycle, String namePrefix) {
     public WorkerConfig {
@@ -27,6 +28,21 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
         long physical = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "kindling");
+    }
+
+    /**
+     * The prefix for a server on {@code dataDir}: {@code kindling-} and 8 hex digits of the directory's path hash.
+     * Stable across restarts, so a restarted server cleans up what its crashed predecessor left; different for
+     * another data directory, so one server's start-up never removes another's sandboxes.
+     */
+    public static String prefixFor(java.nio.file.Path dataDir) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    dataDir.toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "kindling-" + java.util.HexFormat.of().formatHex(hash, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     public WorkerConfig withLifecycle(LifecycleSettings settings) {
