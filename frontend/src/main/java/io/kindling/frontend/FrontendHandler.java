@@ -51,6 +51,7 @@ public final class FrontendHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** How far past an operation's limit a declared body is still read (and dropped) before the 413 is sent. */
     private static final long DRAIN_LIMIT = 16L << 20;
+    private static final java.time.Duration DRAIN_WAIT = java.time.Duration.ofSeconds(2);
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
     /** What the frontend needs from the server that hosts it. */
@@ -180,7 +181,16 @@ public final class FrontendHandler extends Handler.Abstract {
             if (declared <= limit + DRAIN_LIMIT) {
                 // Clients (the SDKs' HTTP clients among them) report a failed write, not our 413, when the server
                 // answers and closes before they have sent the body; reading a little past the limit avoids that.
-                Content.Source.consumeAll(request);
+                // Bounded in time too: a client that sends less than it declared must not hold the answer.
+                org.eclipse.jetty.util.FutureCallback drained = new org.eclipse.jetty.util.FutureCallback();
+                Content.Source.consumeAll(request, drained);
+                try {
+                    drained.get(DRAIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // Answer anyway; Jetty closes the connection with the rest unread.
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             throw tooLarge(limit, operation);
         }
