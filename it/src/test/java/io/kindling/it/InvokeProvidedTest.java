@@ -274,6 +274,31 @@ class InvokeProvidedTest extends ServerTest {
     }
 
     @Test
+    void anInvocationInFlightDuringACodeUpdateFinishesOnItsOwnCodeAndTheNextRunsTheNewCode() throws Exception {
+        deploy("updated", versioned("one"), 30, Map.of());
+        assertThat(text(invoke("updated", "\"count\""))).isEqualTo("1");
+        // Four seconds in, the running invocation reads its package again; meanwhile the code is replaced.
+        Future<String> inFlight;
+        try (ExecutorService caller = Executors.newVirtualThreadPerTaskExecutor()) {
+            inFlight = caller.submit(() -> decoded(invoke("updated", "\"probe:sleep 4; cat /var/task/version.txt\"")));
+            // Ordering only (no timing is asserted): let the invoke reach the warm environment before the update,
+            // which would otherwise refuse it with 409 while in progress.
+            Thread.sleep(1500);
+            lambda.updateFunctionCode(r -> r.functionName("updated").zipFile(Zips.sdk(versioned("two"))));
+            lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("updated"));
+
+            assertThat(inFlight.get()).isEqualTo("one");
+        }
+        assertThat(decoded(invoke("updated", "\"probe:cat /var/task/version.txt\""))).isEqualTo("two");
+    }
+
+    private static byte[] versioned(String version) {
+        return Zips.zip(new Zips.Entry("bootstrap", 0100755,
+                        ProvidedRuntimeBootstraps.SWISS_ARMY.getBytes(StandardCharsets.UTF_8)),
+                Zips.Entry.file("version.txt", version));
+    }
+
+    @Test
     void fromInsideItsSandboxAFunctionSeesOnlyItself() {
         deploy("prisoner", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 10, Map.of());
         int apiPort = server.server.port();

@@ -504,6 +504,28 @@ public final class Registry implements AutoCloseable {
 
     // ---------------------------------------------------------------- code package lifecycle
 
+    /** A hold on a code package that keeps garbage collection away from it; see {@link #holdCode}. */
+    public interface CodeHold extends AutoCloseable {
+        /** Releases the hold; the package goes if nothing references or holds it any more. Idempotent. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Keeps a package (and its unpacked tree) on disk while something outside the registry uses it, e.g. the
+     * execution environments of a version whose code was just replaced: they run the old code until they retire.
+     */
+    public CodeHold holdCode(String sha256Hex) {
+        pinned.merge(sha256Hex, 1, Integer::sum);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                pinned.computeIfPresent(sha256Hex, (k, n) -> n == 1 ? null : n - 1);
+                collectGarbage(sha256Hex);
+            }
+        };
+    }
+
     @FunctionalInterface
     private interface Commit<T> {
         T run() throws RegistryException;

@@ -85,7 +85,7 @@ public final class KindlingServer implements AutoCloseable {
             registry.onCodePending(activation);
             activation.resumePending();
             logs = FunctionLogs.open(dataDir.logsDir());
-            invoker = LocalWorker.start(config.worker(), codeStore, config.region(), dataDir, logs);
+            invoker = LocalWorker.start(config.worker(), codeStore, registry, config.region(), dataDir, logs);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");

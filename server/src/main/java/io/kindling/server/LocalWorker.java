@@ -4,6 +4,7 @@ import io.kindling.chunks.CodeStore;
 import io.kindling.frontend.Invoker;
 import io.kindling.registry.FunctionSettings;
 import io.kindling.registry.FunctionVersion;
+import io.kindling.registry.Registry;
 import io.kindling.worker.pool.EnvironmentContext;
 import io.kindling.worker.pool.EnvironmentUnavailable;
 import io.kindling.worker.pool.FunctionPools;
@@ -21,7 +22,11 @@ import io.kindling.worker.sandbox.SandboxException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -63,8 +68,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
      * Starts the worker, or explains why this node cannot run sandboxes: the server still serves the control plane,
      * and every invoke answers with the reason.
      */
-    static Invoker start(WorkerConfig config, CodeStore codeStore, String region, DataDirectory dataDir,
-                         FunctionLogs logs) {
+    static Invoker start(WorkerConfig config, CodeStore codeStore, Registry registry, String region,
+                         DataDirectory dataDir, FunctionLogs logs) {
         if (!config.enabled()) {
             return new Unavailable("this Kindling server was started without a worker");
         }
@@ -100,7 +105,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
         log.info("worker: runtimes {} from {}", runtimes.identifiers(), runtimes.directory());
-        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context), runtimes);
+        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context, new CodeHolds(registry)), runtimes);
     }
 
     private static boolean isRoot() {
@@ -175,6 +180,43 @@ final class LocalWorker implements Invoker, AutoCloseable {
         } finally {
             runtimeApi.close();
             timers.shutdownNow();
+        }
+    }
+
+    /**
+     * Keeps each pool's code on disk while the pool lives: after an update the old environments run the old code
+     * until they are shut down, and the registry would otherwise delete it with the commit.
+     */
+    private static final class CodeHolds implements FunctionPools.Lifecycle {
+        private final Registry registry;
+        /** Guarded by itself; one hold per open pool, so bounded by the pools. */
+        private final Map<FunctionVersionSpec, Deque<Registry.CodeHold>> holds = new HashMap<>();
+
+        CodeHolds(Registry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void opened(FunctionVersionSpec function) {
+            Registry.CodeHold hold = registry.holdCode(function.codeDir().getFileName().toString());
+            synchronized (holds) {
+                holds.computeIfAbsent(function, f -> new ArrayDeque<>()).push(hold);
+            }
+        }
+
+        @Override
+        public void closed(FunctionVersionSpec function) {
+            Registry.CodeHold hold;
+            synchronized (holds) {
+                Deque<Registry.CodeHold> forFunction = holds.get(function);
+                hold = forFunction == null ? null : forFunction.poll();
+                if (forFunction != null && forFunction.isEmpty()) {
+                    holds.remove(function);
+                }
+            }
+            if (hold != null) {
+                hold.close();
+            }
         }
     }
 

@@ -23,6 +23,7 @@ public final class FunctionPools implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FunctionPools.class);
 
     private final EnvironmentContext context;
+    private final Lifecycle lifecycle;
     private final AtomicLong pools = new AtomicLong();
     private final Object lock = new Object();
     /** By {@link FunctionVersionSpec#qualifiedName()}; guarded by {@link #lock}. */
@@ -31,8 +32,31 @@ public final class FunctionPools implements AutoCloseable {
     private final List<FunctionPool> retiring = new ArrayList<>();
     private boolean closed;
 
+    /**
+     * Told when a pool of a function version comes and goes, e.g. to keep that version's code on disk for as long
+     * as environments may run it. {@code closed} is called once per {@code opened}, from any thread.
+     */
+    public interface Lifecycle {
+        Lifecycle NONE = new Lifecycle() {
+            @Override
+            public void opened(FunctionVersionSpec function) {}
+
+            @Override
+            public void closed(FunctionVersionSpec function) {}
+        };
+
+        void opened(FunctionVersionSpec function);
+
+        void closed(FunctionVersionSpec function);
+    }
+
     public FunctionPools(EnvironmentContext context) {
+        this(context, Lifecycle.NONE);
+    }
+
+    public FunctionPools(EnvironmentContext context, Lifecycle lifecycle) {
         this.context = context;
+        this.lifecycle = lifecycle;
     }
 
     public EnvironmentContext context() {
@@ -65,11 +89,17 @@ public final class FunctionPools implements AutoCloseable {
     private FunctionPool newPool(FunctionVersionSpec function) {
         // Sandbox ids become host names (netns, cgroup): short and free of the function's own text.
         FunctionPool pool = new FunctionPool(function, context, "f" + pools.incrementAndGet());
+        lifecycle.opened(function);
         pool.onEmpty(() -> {
+            boolean dropped;
             synchronized (lock) {
-                if (byVersion.get(function.qualifiedName()) == pool && pool.isEmpty()) {
+                dropped = byVersion.get(function.qualifiedName()) == pool && pool.isEmpty();
+                if (dropped) {
                     byVersion.remove(function.qualifiedName());
                 }
+            }
+            if (dropped) {
+                lifecycle.closed(function);
             }
         });
         return pool;
@@ -99,6 +129,7 @@ public final class FunctionPools implements AutoCloseable {
                 synchronized (lock) {
                     retiring.remove(pool);
                 }
+                lifecycle.closed(pool.function());
             }
         });
     }
@@ -116,10 +147,12 @@ public final class FunctionPools implements AutoCloseable {
     /** Refuses new invocations and shuts every environment down, waiting at most {@code wait} in all. */
     public void close(Duration wait) throws InterruptedException {
         List<FunctionPool> all;
+        List<FunctionPool> active;
         synchronized (lock) {
             closed = true;
-            all = new ArrayList<>(byVersion.values());
-            all.addAll(retiring);
+            active = new ArrayList<>(byVersion.values());
+            all = new ArrayList<>(active);
+            all.addAll(retiring); // their retiring thread reports them closed
             byVersion.clear();
         }
         long deadline = System.nanoTime() + wait.toNanos();
@@ -132,6 +165,10 @@ public final class FunctionPools implements AutoCloseable {
                     log.warn("pool of {} still had environments at shutdown", pool.function().qualifiedName());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    if (active.contains(pool)) {
+                        lifecycle.closed(pool.function());
+                    }
                 }
             }));
         }
