@@ -45,8 +45,35 @@ class InvokeJavaTest extends ServerTest {
                     if (event.containsKey("fail")) {
                         throw new IllegalStateException("asked to fail");
                     }
+                    if (event.containsKey("sleep")) {
+                        try {
+                            Thread.sleep(60_000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     return Map.of("greeting", "hello " + event.get("name"), "invocations", invocations,
                             "memory", context.getMemoryLimitInMB());
+                }
+            }
+            """;
+
+    private static final String BROKEN = """
+            package example;
+
+            import com.amazonaws.services.lambda.runtime.Context;
+            import com.amazonaws.services.lambda.runtime.RequestHandler;
+
+            public class Broken implements RequestHandler<Object, String> {
+                static {
+                    if (true) {
+                        throw new IllegalStateException("configuration missing");
+                    }
+                }
+
+                @Override
+                public String handleRequest(Object event, Context context) {
+                    return "unreachable";
                 }
             }
             """;
@@ -57,6 +84,7 @@ class InvokeJavaTest extends ServerTest {
     static void compileTheHandler() throws IOException {
         Path src = Files.createDirectories(dir.resolve("java-src/example"));
         Files.writeString(src.resolve("Hello.java"), HANDLER);
+        Files.writeString(src.resolve("Broken.java"), BROKEN);
         Path classes = Files.createDirectories(dir.resolve("java-classes"));
         Path core;
         try (Stream<Path> jars = Files.list(Path.of(System.getProperty("kindling.runtimes.dir"), "java", "lib"))) {
@@ -65,7 +93,7 @@ class InvokeJavaTest extends ServerTest {
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int status = javac.run(null, null, null, "--release", "21", "-cp", core.toString(), "-d", classes.toString(),
-                src.resolve("Hello.java").toString());
+                src.resolve("Hello.java").toString(), src.resolve("Broken.java").toString());
         assertThat(status).as("javac").isZero();
         List<Zips.Entry> entries = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {
@@ -76,12 +104,15 @@ class InvokeJavaTest extends ServerTest {
         zip = Zips.zip(entries.toArray(Zips.Entry[]::new));
     }
 
+    static void deploy(String name, Runtime runtime, String handler, int timeoutSeconds) {
+        lambda.createFunction(r -> r.functionName(name).runtime(runtime).handler(handler).role(TestServer.ROLE)
+                .memorySize(1024).timeout(timeoutSeconds).code(c -> c.zipFile(Zips.sdk(zip))));
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+    }
+
     @Test
     void aJava21HandlerRunsInTheRealRuntimeClientAndStaysWarm() {
-        lambda.createFunction(r -> r.functionName("hello-java").runtime(Runtime.JAVA21)
-                .handler("example.Hello::handleRequest").role(TestServer.ROLE).memorySize(1024).timeout(30)
-                .code(c -> c.zipFile(Zips.sdk(zip))));
-        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("hello-java"));
+        deploy("hello-java", Runtime.JAVA21, "example.Hello::handleRequest", 30);
 
         InvokeResponse cold = lambda.invoke(r -> r.functionName("hello-java").logType(LogType.TAIL)
                 .payload(SdkBytes.fromUtf8String("{\"name\":\"Ada\"}")));
@@ -99,5 +130,30 @@ class InvokeJavaTest extends ServerTest {
         assertThat(failed.functionError()).isEqualTo("Unhandled");
         assertThat(failed.payload().asUtf8String()).contains("\"errorType\":\"java.lang.IllegalStateException\"")
                 .contains("\"errorMessage\":\"asked to fail\"").contains("\"stackTrace\"");
+    }
+
+    @Test
+    void aJava25HandlerPastItsTimeoutIsSandboxTimedout() {
+        deploy("slow-java", Runtime.JAVA25, "example.Hello::handleRequest", 3);
+
+        InvokeResponse timedOut = lambda.invoke(r -> r.functionName("slow-java")
+                .payload(SdkBytes.fromUtf8String("{\"sleep\":true}")));
+
+        assertThat(timedOut.functionError()).isEqualTo("Unhandled");
+        assertThat(timedOut.payload().asUtf8String()).matches("\\{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":"
+                + "\"RequestId: [0-9a-f-]{36} Error: Task timed out after 3.00 seconds\"}");
+    }
+
+    @Test
+    void aHandlerClassWhoseInitialiserThrowsIsAnInitErrorForTheFirstInvoke() {
+        deploy("broken-java", Runtime.JAVA21, "example.Broken::handleRequest", 30);
+
+        InvokeResponse failed = lambda.invoke(r -> r.functionName("broken-java")
+                .payload(SdkBytes.fromUtf8String("{}")));
+
+        assertThat(failed.functionError()).isEqualTo("Unhandled");
+        // What the runtime client reports through /runtime/init/error, as Lambda returns it.
+        assertThat(failed.payload().asUtf8String()).isEqualTo("{\"errorMessage\":\"Error loading class example.Broken\","
+                + "\"errorType\":\"java.lang.ExceptionInInitializerError\"}");
     }
 }

@@ -210,50 +210,6 @@ class SandboxLifecycleTest extends SandboxTest {
         assertThat(started.output().text()).contains("/var/task/nope");
     }
 
-    /**
-     * Measures, does not assert (a benchmark, not a timed test): from start() to the first byte the
-     * bootstrap writes, i.e. everything a cold start costs before the runtime runs. Twice: without
-     * a CPU cap, and with Lambda's cap for 128 MB (0.072 of a core), which also throttles bwrap's
-     * own set-up inside the cgroup.
-     */
-    @Test
-    void measureStartToFirstByte() throws Exception {
-        measure("no CPU cap", new SandboxLimits(128L << 20, 512L << 20, 1024, 1024, java.util.OptionalDouble.empty()));
-        measure("Lambda 128 MB (CPU cap 0.072 core)", SandboxLimits.lambda(128, 512));
-        measure("Lambda 1769 MB (CPU cap 1 core)", SandboxLimits.lambda(1769, 512));
-    }
-
-    private void measure(String label, SandboxLimits limits) throws Exception {
-        int runs = 30;
-        long[] toReturn = new long[runs];
-        long[] toFirstByte = new long[runs];
-        long[] toClose = new long[runs];
-        for (int i = 0; i < runs; i++) {
-            CapturedOutput output = new CapturedOutput();
-            SandboxSpec spec = harness.spec("timing-" + i, "#!/bin/sh\necho ready\n").limits(limits).output(OutputSink.stream(output)).build();
-            long began = System.nanoTime();
-            Sandbox sandbox = harness.driver.start(spec);
-            toReturn[i] = System.nanoTime() - began;
-            toFirstByte[i] = output.firstByte().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS) - began;
-            sandbox.exit().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            long closing = System.nanoTime();
-            sandbox.close();
-            toClose[i] = System.nanoTime() - closing;
-        }
-        java.util.Arrays.sort(toReturn);
-        java.util.Arrays.sort(toFirstByte);
-        java.util.Arrays.sort(toClose);
-        System.out.printf("sandbox start, %s, %d runs (ms): start() returns p50 %.1f p90 %.1f;"
-                        + " first byte p50 %.1f p90 %.1f (min %.1f, max %.1f); close() p50 %.1f%n",
-                label, runs, ms(toReturn[runs / 2]), ms(toReturn[runs * 9 / 10]), ms(toFirstByte[runs / 2]),
-                ms(toFirstByte[runs * 9 / 10]), ms(toFirstByte[0]), ms(toFirstByte[runs - 1]), ms(toClose[runs / 2]));
-        assertThat(toFirstByte[0]).isPositive();
-    }
-
-    private static double ms(long nanos) {
-        return nanos / 1e6;
-    }
-
     static String readLine(SocketChannel channel) throws Exception {
         return new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8)).readLine();
     }
