@@ -52,6 +52,12 @@ final class BareJettyServer implements AutoCloseable {
         jetty.start();
     }
 
+    /** For figures that only use {@code POST /echo}. */
+    static BareJettyServer echoOnly() throws Exception {
+        byte[] none = "{}".getBytes(StandardCharsets.US_ASCII);
+        return new BareJettyServer(none, none);
+    }
+
     String endpoint() {
         return "http://127.0.0.1:" + connector.getLocalPort();
     }

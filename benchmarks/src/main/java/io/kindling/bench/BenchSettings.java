@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How much one run measures. The full run aims at about three minutes on the 2-core machine,
- * {@code --quick} at well under a minute (a smoke test: same code paths, fewer samples).
+ * How much one run measures. The full run aims at about five minutes on the 2-core machine,
+ * {@code --quick} at about a minute (a smoke test: same code paths, fewer samples).
  *
  * @param warmup            closed-loop warm-up per round-trip scenario, before its first round
  * @param round             length of one measured round; scenarios alternate round by round
@@ -18,10 +18,13 @@ import java.time.Duration;
  *                          unmeasured start)
  * @param processRuns       measured {@code java -version} runs
  * @param functionsForStart functions in the populated data directory the start figures use
+ * @param coldStarts        measured cold starts per runtime and memory size (and bare runs per runtime), after
+ *                          {@code coldWarmup} unmeasured ones each; warm invokes use {@code warmup}, {@code round}
+ *                          and {@code rounds} like the round trips
  */
 record BenchSettings(boolean quick, Path outDir, Duration warmup, Duration round, int rounds, int smallCreates,
                      int largeCreates, int createWarmup, int inspectWarmup, int inspectRuns, int startRuns,
-                     int processRuns, int functionsForStart) {
+                     int processRuns, int functionsForStart, int coldWarmup, int coldStarts) {
 
     static final String USAGE = "usage: bin/bench [--quick] [--out DIR]";
 
@@ -42,8 +45,9 @@ record BenchSettings(boolean quick, Path outDir, Duration warmup, Duration round
             }
         }
         return quick
-                ? new BenchSettings(true, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1, 3, 1, 3, 250)
+                ? new BenchSettings(true, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1, 3, 1, 3, 250,
+                        1, 5)
                 : new BenchSettings(false, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20, 20, 2, 7, 5, 7,
-                        1000);
+                        1000, 2, 30);
     }
 }

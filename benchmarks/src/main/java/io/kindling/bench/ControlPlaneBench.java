@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
- * The control-plane benchmark: every Kindling figure beside a baseline measured in the same run on
- * the same machine. Run it with {@code bin/bench [--quick] [--out DIR]}; it prints a Markdown table
+ * The benchmark: every Kindling figure, control plane and invoke, beside a baseline measured in the same
+ * run on the same machine. Run it with {@code bin/bench [--quick] [--out DIR]}; it prints a Markdown table
  * and writes {@code control-plane.md} and {@code control-plane.json} to the output directory.
  *
  * <ol>
@@ -22,7 +22,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *   <li>Kindling GetFunctionConfiguration through the SDK at 1 and 8 callers;</li>
  *   <li>Kindling CreateFunction with a few-KB and a 10 MiB zip, and reads while 10 MiB packages are deployed;</li>
  *   <li>zip inspection throughput beside {@code sha256sum};</li>
- *   <li>server start beside {@code java -version}.</li>
+ *   <li>server start beside {@code java -version};</li>
+ *   <li>warm invokes of a 1 KB echo through real sandboxes beside the bare HTTP echo, and cold starts beside the
+ *       same runtime started bare; both against the architecture's invoke budgets.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -103,9 +105,10 @@ public final class ControlPlaneBench {
         deleteRecursively(workDir.resolve("kindling-noauth"));
         new ZipInspectionBench(settings, workDir).run(report);
         new ServerStartBench(settings, workDir, credentials).run(report);
+        new InvokeBench(settings, workDir, credentials).run(report);
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

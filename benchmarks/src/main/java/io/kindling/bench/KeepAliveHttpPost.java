@@ -18,30 +18,60 @@ import java.net.URL;
  * body cannot be resent. {@link RawHttpPost} measures that path.
  */
 final class KeepAliveHttpPost implements ClosedLoopScenario.Call {
+    /**
+     * @param status        the HTTP status
+     * @param functionError the {@code X-Amz-Function-Error} header, null when absent (Lambda's Invoke answers a
+     *                      function's failure with 200 and this header)
+     * @param body          the whole answer body
+     */
+    record Answer(int status, String functionError, byte[] body) {
+        String bodyText() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     private final URL url;
     private final byte[] body;
+    private final String contentType;
 
     KeepAliveHttpPost(String url, byte[] body) throws IOException {
+        this(url, body, "application/octet-stream");
+    }
+
+    KeepAliveHttpPost(String url, byte[] body, String contentType) throws IOException {
         this.url = URI.create(url).toURL();
         this.body = body;
+        this.contentType = contentType;
     }
 
     @Override
     public void run() throws Exception {
+        int status = exchange().status();
+        if (status != 200) {
+            throw new IOException("POST " + url + " answered " + status);
+        }
+    }
+
+    /** Sends the body and reads the whole answer, error bodies included. */
+    Answer exchange() throws IOException {
         HttpURLConnection connection = (HttpURLConnection) url.openConnection();
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
-        connection.setRequestProperty("Content-Type", "application/octet-stream");
+        connection.setRequestProperty("Content-Type", contentType);
         try (OutputStream out = connection.getOutputStream()) {
             out.write(body);
         }
         int status = connection.getResponseCode();
         // Reading to the end and closing hands the connection back to the keep-alive cache.
-        try (InputStream in = connection.getInputStream()) {
-            in.readAllBytes();
+        InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+        byte[] answer;
+        if (stream == null) {
+            answer = new byte[0];
+        } else {
+            try (InputStream in = stream) {
+                answer = in.readAllBytes();
+            }
         }
-        if (status != 200) {
-            throw new IOException("POST " + url + " answered " + status);
-        }
+        return new Answer(status, connection.getHeaderField("X-Amz-Function-Error"), answer);
     }
 }

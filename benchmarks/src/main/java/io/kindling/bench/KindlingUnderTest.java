@@ -42,12 +42,21 @@ final class KindlingUnderTest {
 
     /** `kindling serve` defaults, except: a free loopback port, the bench's key, and the given auth. */
     static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000,
-                WorkerConfig.defaults().withNamePrefix("kindling-bench"));
+        return config(dataDir, credentials, auth, WorkerConfig.defaults().withNamePrefix("kindling-bench"));
+    }
+
+    static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker) {
+        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker);
     }
 
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth) throws Exception {
         return KindlingServer.start(config(dataDir, credentials, auth));
+    }
+
+    /** A server whose worker runs with {@code worker} instead of the defaults (its own sandbox names, idle timeout). */
+    static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker)
+            throws Exception {
+        return KindlingServer.start(config(dataDir, credentials, auth, worker));
     }
 
     /**
@@ -75,6 +84,11 @@ final class KindlingUnderTest {
                 .role(ROLE)
                 .code(c -> c.zipFile(SdkBytes.fromByteArrayUnsafe(zip)))
                 .build();
+    }
+
+    /** A {@code provided.al2023} function with its own memory size; the handler is the package's {@code bootstrap}. */
+    static CreateFunctionRequest createRequest(String name, byte[] zip, int memoryMb) {
+        return createRequest(name, zip).toBuilder().memorySize(memoryMb).timeout(30).build();
     }
 
     /** Polls GetFunctionConfiguration every {@code pollMillis} until the function is Active. */

@@ -115,7 +115,7 @@ final class Report {
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("## Kindling control-plane benchmark").append(settings.quick() ? " (--quick)" : "").append("\n\n");
+        md.append("## Kindling benchmark: control plane and invoke").append(settings.quick() ? " (--quick)" : "").append("\n\n");
         if (settings.quick()) {
             md.append("> `--quick`: short warm-up and few samples, a smoke test of every path. Quote the full run, not these.\n\n");
         }

@@ -1,0 +1,133 @@
+package io.kindling.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+
+/**
+ * The two {@code provided.al2023} runtimes the invoke figures use, each both as a package for Kindling and as an
+ * executable on the host for the bare baseline. Both echo the event. The sandbox's root is the host's /usr, so
+ * whatever runs here runs there.
+ *
+ * <ul>
+ *   <li>C: {@code bootstrap.c} (a resource) compiled at benchmark start with the host's gcc, static when the host
+ *       has a static libc: one keep-alive connection, no process per invocation. What is left is Kindling.</li>
+ *   <li>sh: the AWS custom-runtime tutorial's shape, sh + curl: two curl processes per invocation, so its figures
+ *       are mostly curl's own start-up.</li>
+ * </ul>
+ */
+final class ProvidedBootstraps {
+    /**
+     * @param id           short name in figure ids: {@code c} or {@code sh}
+     * @param label        how the tables name it
+     * @param executable   the bootstrap on the host, for runs outside any sandbox
+     * @param zip          a package holding it as an executable {@code bootstrap}
+     * @param reportsClock answers the event {@code "clock"} with the monotonic time its main() began and its first
+     *                     /next was read ({@link #CLOCK_EVENT}); otherwise it echoes that event like any other
+     */
+    record Bootstrap(String id, String label, Path executable, byte[] zip, boolean reportsClock) {}
+
+    /** The event that makes the C runtime report its clock; the sh runtime echoes it back. */
+    static final String CLOCK_EVENT = "\"clock\"";
+
+    /**
+     * The tutorial loop without extra processes for parsing: the request id comes out of the header file with the
+     * shell's own {@code read} and {@code case} (header names match in any case, as HTTP has them). Files go to
+     * $TMPDIR when set, so the bare baseline does not share the host's /tmp; the sandbox has its own /tmp.
+     */
+    static final String SHELL = """
+            #!/bin/sh
+            set -eu
+            API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"
+            T="${TMPDIR:-/tmp}"
+            while true; do
+              curl -sS -f -o "$T/event" -D "$T/headers" "$API/next"
+              ID=
+              while IFS= read -r LINE; do
+                case "$LINE" in
+                  [Ll][Aa][Mm][Bb][Dd][Aa]-[Rr][Uu][Nn][Tt][Ii][Mm][Ee]-[Aa][Ww][Ss]-[Rr][Ee][Qq][Uu][Ee][Ss][Tt]-[Ii][Dd]:*)
+                    ID=${LINE#*:}; ID=${ID# }; ID=${ID%?} ;;
+                esac
+              done < "$T/headers"
+              curl -sS -f -o /dev/null --data-binary @"$T/event" "$API/$ID/response"
+            done
+            """;
+
+    private ProvidedBootstraps() {}
+
+    static Bootstrap shell(Path dir) throws IOException {
+        Path executable = Files.createDirectories(dir.resolve("sh")).resolve("bootstrap");
+        byte[] script = SHELL.getBytes(StandardCharsets.UTF_8);
+        Files.write(executable, script);
+        Files.setPosixFilePermissions(executable, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return new Bootstrap("sh", "sh + curl (two curl processes per invoke)", executable, zip(script), false);
+    }
+
+    /**
+     * Compiles {@code bootstrap.c}: {@code gcc -O2 -static}, or without {@code -static} when that fails (no static
+     * libc); the label says which.
+     *
+     * @throws IOException when there is no gcc or neither build works; the message says why
+     */
+    static Bootstrap compiled(Path dir) throws IOException, InterruptedException {
+        Path work = Files.createDirectories(dir.resolve("c"));
+        Path source = work.resolve("bootstrap.c");
+        try (InputStream in = ProvidedBootstraps.class.getResourceAsStream("bootstrap.c")) {
+            if (in == null) {
+                throw new IOException("bootstrap.c is missing from the benchmark jar");
+            }
+            Files.write(source, in.readAllBytes());
+        }
+        Path executable = work.resolve("bootstrap");
+        String linkage = "static";
+        String failure = gcc(List.of("-O2", "-static", "-o", executable.toString(), source.toString()));
+        if (failure != null) {
+            linkage = "dynamic";
+            failure = gcc(List.of("-O2", "-o", executable.toString(), source.toString()));
+        }
+        if (failure != null) {
+            throw new IOException("gcc could not build the C runtime: " + failure);
+        }
+        return new Bootstrap("c", "C (gcc -O2, " + linkage + ", keep-alive)", executable, zip(Files.readAllBytes(executable)),
+                true);
+    }
+
+    /** Runs gcc; null when it succeeded, else what went wrong. */
+    private static String gcc(List<String> arguments) throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of("gcc"));
+        command.addAll(arguments);
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return "gcc took over a minute";
+            }
+            return process.exitValue() == 0 ? null : new String(output, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** A package of one executable entry, {@code bootstrap} (mode 0755, which java.util.zip cannot write). */
+    private static byte[] zip(byte[] bootstrap) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bootstrap.length + 512);
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
+            ZipArchiveEntry entry = new ZipArchiveEntry("bootstrap");
+            entry.setUnixMode(0100755);
+            zip.putArchiveEntry(entry);
+            zip.write(bootstrap);
+            zip.closeArchiveEntry();
+        }
+        return out.toByteArray();
+    }
+}
