@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
         if (idleTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--idle-timeout must be at least 1 second");
         }
-        WorkerConfig worker = WorkerConfig.defaults().withNamePrefix(WorkerConfig.prefixFor(dataDir)).withLifecycle(new LifecycleSettings(
+        WorkerConfig worker = WorkerConfig.defaults().withLifecycle(new LifecycleSettings(
                 Duration.ofSeconds(idleTimeoutSeconds), LifecycleSettings.DEFAULTS.freezeAfterIdle(),
                 LifecycleSettings.DEFAULTS.shutdownGrace()));
         if (sandboxMemoryMb != null) {

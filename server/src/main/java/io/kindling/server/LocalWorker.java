@@ -78,7 +78,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
                     + "namespaces and cgroups)");
             return new Unavailable("this Kindling server does not run as root, so it cannot create sandboxes");
         }
-        BubblewrapConfig sandboxes = BubblewrapConfig.defaults().withNamePrefix(config.namePrefix())
+        String prefix = config.namePrefix().isEmpty() ? WorkerConfig.prefixFor(dataDir.root) : config.namePrefix();
+        BubblewrapConfig sandboxes = BubblewrapConfig.defaults().withNamePrefix(prefix)
                 .withDataDirectories(List.of(dataDir.root));
         BubblewrapDriver driver;
         Runtimes runtimes;

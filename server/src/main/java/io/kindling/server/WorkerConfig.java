@@ -12,7 +12,8 @@ import java.util.Objects;
  *     quarters of the machine's memory
  * @param lifecycle idle timeout, freeze delay and shutdown grace of execution environments
  * @param namePrefix prefix of every host object a sandbox creates (netns, cgroup, scratch dir). At start the worker
- *     removes every leftover under its prefix, so two servers on one host must not share one: see {@link #prefixFor}
+ *     removes every leftover under its prefix, so two servers on one host must not share one. Empty (the default):
+ *     derived from the data directory, see {@link #prefixFor}
  */
 public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSettings lifecycle, String namePrefix) {
     public WorkerConfig {
@@ -27,7 +28,7 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
     public static WorkerConfig defaults() {
         long physical = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "kindling");
+        return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "");
     }
 
     /**
