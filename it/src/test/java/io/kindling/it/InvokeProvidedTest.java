@@ -199,6 +199,17 @@ class InvokeProvidedTest extends ServerTest {
     }
 
     @Test
+    void aPackageWithoutBootstrapIsAnInvalidEntrypoint() {
+        deploy("no-bootstrap", Zips.zip(Zips.Entry.file("README", "no bootstrap here")), 10, Map.of());
+
+        InvokeResponse failed = invoke("no-bootstrap", "{}");
+
+        assertThat(failed.functionError()).isEqualTo("Unhandled");
+        assertThat(text(failed)).matches("\\{\"errorType\":\"Runtime.InvalidEntrypoint\",\"errorMessage\":"
+                + "\"RequestId: [0-9a-f-]{36} Error: Couldn't find valid bootstrap\\(s\\): \\[/var/task/bootstrap]\"}");
+    }
+
+    @Test
     void aResponseOverSixMegabytesIsResponseSizeTooLarge() {
         deploy("big", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 10, Map.of());
 
