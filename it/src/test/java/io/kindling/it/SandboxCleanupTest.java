@@ -44,6 +44,10 @@ class SandboxCleanupTest {
 
         assertThat(namespaces(prefix)).isEmpty();
         assertThat(cgroups(prefix)).isEmpty();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            assertThat(hierarchies.map(h -> h.resolve(prefix)).filter(Files::exists).toList())
+                    .as("the server's parent cgroups").isEmpty();
+        }
         assertThat(run("ps", "-eo", "args")).doesNotContain(prefix);
     }
 

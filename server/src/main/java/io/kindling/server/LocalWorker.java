@@ -178,6 +178,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
     public void close() throws Exception {
         try {
             pools.close();
+            driver.removeEmptyParents();
         } finally {
             runtimeApi.close();
             timers.shutdownNow();

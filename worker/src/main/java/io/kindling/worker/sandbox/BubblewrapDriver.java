@@ -234,6 +234,14 @@ public final class BubblewrapDriver implements SandboxDriver {
         }
     }
 
+    /**
+     * For a worker that stops after closing every sandbox: removes the driver's parent cgroups when they are empty,
+     * so nothing of it stays on the host.
+     */
+    public void removeEmptyParents() {
+        cgroups.removeEmptyParents();
+    }
+
     @Override
     public void cleanLeftovers() {
         String prefix = config.namePrefix() + "-";

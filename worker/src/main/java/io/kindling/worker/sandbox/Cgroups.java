@@ -32,6 +32,12 @@ sealed interface Cgroups permits CgroupsV1, CgroupsV2 {
     /** The sandbox cgroup(s) of every id found under the prefix, for cleanup. */
     List<SandboxCgroup> existing() throws SandboxException;
 
+    /**
+     * Removes the prefix's parent cgroup(s) if no sandbox cgroup is left under them; a worker that stops leaves
+     * nothing behind. Failures (one is still in use) are ignored: the next start reuses them.
+     */
+    void removeEmptyParents();
+
     /** "v1" or "v2", for logs. */
     String version();
 }

@@ -121,6 +121,17 @@ final class CgroupsV1 implements Cgroups {
     }
 
     @Override
+    public void removeEmptyParents() {
+        for (Path mount : new LinkedHashSet<>(mounts.values())) {
+            try {
+                Files.deleteIfExists(mount.resolve(prefix));
+            } catch (IOException e) {
+                // Not empty (a sandbox still there) or busy: left for the next start.
+            }
+        }
+    }
+
+    @Override
     public List<SandboxCgroup> existing() throws SandboxException {
         Set<String> ids = new TreeSet<>();
         for (Path mount : new LinkedHashSet<>(mounts.values())) {

@@ -38,6 +38,15 @@ final class CgroupsV2 implements Cgroups {
     }
 
     @Override
+    public void removeEmptyParents() {
+        try {
+            Files.deleteIfExists(parent);
+        } catch (java.io.IOException e) {
+            // Not empty (a sandbox still there) or busy: left for the next start.
+        }
+    }
+
+    @Override
     public String version() {
         return "v2";
     }
