@@ -21,10 +21,13 @@ import java.time.Duration;
  * @param coldStarts        measured cold starts per runtime and memory size (and bare runs per runtime), after
  *                          {@code coldWarmup} unmeasured ones each; warm invokes use {@code warmup}, {@code round}
  *                          and {@code rounds} like the round trips
+ * @param slowColdStarts    the same for a runtime whose start takes about a second (a JVM), after
+ *                          {@code slowColdWarmup} unmeasured ones, spread evenly over the other rows' rounds
  */
 record BenchSettings(boolean quick, Path outDir, Duration warmup, Duration round, int rounds, int smallCreates,
                      int largeCreates, int createWarmup, int inspectWarmup, int inspectRuns, int startRuns,
-                     int processRuns, int functionsForStart, int coldWarmup, int coldStarts) {
+                     int processRuns, int functionsForStart, int coldWarmup, int coldStarts, int slowColdWarmup,
+                     int slowColdStarts) {
 
     static final String USAGE = "usage: bin/bench [--quick] [--out DIR]";
 
@@ -46,8 +49,8 @@ record BenchSettings(boolean quick, Path outDir, Duration warmup, Duration round
         }
         return quick
                 ? new BenchSettings(true, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1, 3, 1, 3, 250,
-                        1, 5)
+                        1, 5, 1, 3)
                 : new BenchSettings(false, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20, 20, 2, 7, 5, 7,
-                        1000, 2, 30);
+                        1000, 2, 30, 1, 10);
     }
 }

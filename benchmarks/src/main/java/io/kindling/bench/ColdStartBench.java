@@ -25,13 +25,18 @@ import org.HdrHistogram.Histogram;
  * to itself, with nothing being torn down beside it. Deployment is not measured. The time is from sending the invoke
  * to having its whole answer, at the client.
  *
- * <p>Baseline: the same bootstrap, started directly as a child process of this JVM (ProcessBuilder, no sandbox, no
- * cgroup, no CPU cap) against {@link FakeRuntimeApi}, from the spawn until its response has arrived there.
+ * <p>Baseline: the same bootstrap (for Java: the same java command), started directly as a child process of this JVM
+ * (ProcessBuilder, no sandbox, no cgroup, no CPU cap) against {@link FakeRuntimeApi}, from the spawn until its
+ * response has arrived there.
  *
- * <p>Where the time goes: the driver's own log line ({@link SandboxStartLog}) gives its steps; the C runtime
- * answers the event {@code "clock"} with the monotonic time its main() began and its first /next was read
- * ({@link ProvidedBootstraps#CLOCK_EVENT}), the same clock as System.nanoTime, so the rest splits into before the
- * runtime ran, its first /next, and its answer.
+ * <p>A JVM's start takes about a second, so the Java rows take fewer samples ({@link BenchSettings#slowColdStarts()}),
+ * spread evenly over the rounds of the others.
+ *
+ * <p>Where the time goes: the driver's own log line ({@link SandboxStartLog}) gives its steps; the C and Java runtimes
+ * answer the event {@code "clock"} with two monotonic times (C: its main() began and its first /next was read; Java:
+ * the RIC had loaded the handler class and the handler had the event; {@link ProvidedBootstraps#CLOCK_EVENT}), the
+ * same clock as System.nanoTime, so the rest splits into before the runtime's code ran, its first event, and its
+ * answer.
  */
 final class ColdStartBench {
     static final Duration IDLE_TIMEOUT = Duration.ofMillis(100);
@@ -46,10 +51,11 @@ final class ColdStartBench {
         CGROUP("… cgroup created, limits written"),
         NETNS("… network namespace, lo up, Runtime API listener bound inside it"),
         SPAWN("… launcher spawned (ProcessBuilder)"),
-        TO_MAIN("spawned → bootstrap main() (launcher sh, nsenter, bwrap's namespaces and mounts, exec); bare: "
-                + "ProcessBuilder.start → main()"),
-        TO_NEXT("main() → first /next answer read (connect, GET /next, event delivered)"),
-        TO_ANSWER("/next → answer at the client (runtime posts, Kindling relays); bare: at the fake API"),
+        TO_MAIN("spawned → the runtime's code runs (C: main(); java: handler class loaded, the JVM and the RIC "
+                + "started); sandbox: launcher sh, nsenter, bwrap's namespaces and mounts, exec; bare: ProcessBuilder.start →"),
+        TO_NEXT("→ first event in hand (C: connect, GET /next answered; java: the RIC's first /next, handleRequest "
+                + "entered)"),
+        TO_ANSWER("→ answer at the client (runtime posts, Kindling relays); bare: at the fake API"),
         AFTER_SPAWN("spawned → answer at the client (the runtime's whole part, with sandbox set-up)"),
         TOTAL("total (median of whole cold starts)");
 
@@ -143,18 +149,29 @@ final class ColdStartBench {
             int rounds = settings.coldWarmup() + settings.coldStarts();
             for (int round = 0; round < rounds; round++) {
                 boolean measured = round >= settings.coldWarmup();
+                int slowSample = slowSample(round, rounds);
+                boolean slowMeasured = slowSample >= settings.slowColdWarmup();
                 if (round == 0 || round == settings.coldWarmup() || (round - settings.coldWarmup() + 1) % 10 == 0) {
                     RoundTripBench.progress("cold starts: " + (measured ? "measured round " + (round - settings.coldWarmup() + 1)
                             + "/" + settings.coldStarts() : "warm-up round " + (round + 1) + "/" + settings.coldWarmup())
                             + " (" + targets.size() + " in Kindling, " + bootstraps.size() + " bare)");
                 }
-                // Every configuration once per round, so the machine's noise falls on all of them alike.
+                // Every configuration once per round (the slow ones in some rounds only), so the machine's noise falls
+                // on all of them alike.
                 for (int i = 0; i < targets.size(); i++) {
                     Series series = kindling.get(i);
-                    coldStart(targets.get(i), clients.get(i), measured ? series : null);
+                    if (!targets.get(i).bootstrap().slowToStart()) {
+                        coldStart(targets.get(i), clients.get(i), measured ? series : null);
+                    } else if (slowSample >= 0) {
+                        coldStart(targets.get(i), clients.get(i), slowMeasured ? series : null);
+                    }
                 }
                 for (Map.Entry<ProvidedBootstraps.Bootstrap, Series> entry : bare.entrySet()) {
-                    bareStart(fake, entry.getKey(), measured ? entry.getValue() : null);
+                    if (!entry.getKey().slowToStart()) {
+                        bareStart(fake, entry.getKey(), measured ? entry.getValue() : null);
+                    } else if (slowSample >= 0) {
+                        bareStart(fake, entry.getKey(), slowMeasured ? entry.getValue() : null);
+                    }
                 }
             }
         }
@@ -162,6 +179,16 @@ final class ColdStartBench {
         all.addAll(bare.values());
         render(report, kindling, bare, pressure.percentSinceStart());
         return all;
+    }
+
+    /**
+     * Which sample of a slow runtime (0 onwards; the first {@link BenchSettings#slowColdWarmup()} unmeasured) this round
+     * takes, or -1 for none: sample k falls in round floor(k × rounds ÷ samples), so they spread over every round.
+     */
+    private int slowSample(int round, int rounds) {
+        int samples = Math.min(rounds, settings.slowColdWarmup() + settings.slowColdStarts());
+        int k = (int) Math.ceil((double) round * samples / rounds);
+        return k < samples && (long) k * rounds / samples == round ? k : -1;
     }
 
     /** One cold start through Kindling; {@code into} null for a warm-up sample. */
@@ -211,10 +238,15 @@ final class ColdStartBench {
     private void bareStart(FakeRuntimeApi fake, ProvidedBootstraps.Bootstrap bootstrap, Series into) throws Exception {
         awaitQuiet();
         CompletableFuture<FakeRuntimeApi.Posted> posted = fake.expect(UUID.randomUUID().toString(), EVENT);
-        ProcessBuilder builder = new ProcessBuilder(bootstrap.executable().toString())
+        ProvidedBootstraps.Bare command = bootstrap.bare();
+        ProcessBuilder builder = new ProcessBuilder(command.command())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
+        if (command.directory() != null) {
+            builder.directory(command.directory().toFile());
+        }
         builder.environment().clear();
+        builder.environment().putAll(command.environment());
         builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
         builder.environment().put("TMPDIR", bareTmp.toString());
         builder.environment().put("AWS_LAMBDA_RUNTIME_API", fake.address());
@@ -249,7 +281,7 @@ final class ColdStartBench {
     private Clock clock(byte[] body) throws IOException {
         JsonNode node = json.readTree(body);
         if (node == null || !node.has("main_ns") || !node.has("next_ns")) {
-            throw new IllegalStateException("the C runtime answered the clock event with "
+            throw new IllegalStateException("the runtime answered the clock event with "
                     + new String(body, StandardCharsets.UTF_8));
         }
         return new Clock(node.get("main_ns").asLong(), node.get("next_ns").asLong());
@@ -284,9 +316,13 @@ final class ColdStartBench {
                         + "torn down, then " + SETTLE.toMillis() + " ms), so nothing else runs beside it; deployment is not "
                         + "measured. Time: invoke sent → whole answer at the client (same raw keep-alive client as 7, "
                         + "`--auth none`), event `\"clock\"` (7 bytes). " + settings.coldWarmup() + " unmeasured, then "
-                        + settings.coldStarts() + " measured per row, the rows taking turns sample by sample. Baseline: the "
-                        + "same bootstrap spawned directly by this JVM (ProcessBuilder; no sandbox, no cgroup, no CPU cap) "
-                        + "against a bare Jetty that serves one event, from the spawn until its response arrived there.",
+                        + settings.coldStarts() + " measured per row, the rows taking turns sample by sample; java rows (a "
+                        + "JVM's start takes about a second) " + settings.slowColdWarmup() + " unmeasured, then "
+                        + settings.slowColdStarts() + " measured, spread evenly over the same rounds. Baseline: the same "
+                        + "bootstrap (java: the runtime catalog's java command, /var/runtime and /var/task as host paths, in "
+                        + "the classes' directory, with a sandbox's variables) spawned directly by this JVM (ProcessBuilder; "
+                        + "no sandbox, no cgroup, no CPU cap) against a bare Jetty that serves one event, from the spawn "
+                        + "until its response arrived there.",
                 "path", "memory", "n", "p50", "p99", "max", "baseline p50", "p50 − baseline", "p50 ÷ baseline");
         for (Map.Entry<ProvidedBootstraps.Bootstrap, Series> entry : bare.entrySet()) {
             Series base = entry.getValue();
@@ -297,8 +333,9 @@ final class ColdStartBench {
                 }
             }
         }
-        table.note("Budget (architecture): `provided` cold start p50 ≤ 50 ms, p99 ≤ 100 ms. With " + settings.coldStarts()
-                + " samples per row, p99 is the largest sample (fewer than 100).");
+        table.note("Budget (architecture): `provided` cold start p50 ≤ 50 ms, p99 ≤ 100 ms; Java within "
+                + Format.ratio(InvokeBench.JAVA_COLD_RATIO) + " the bare JVM start. With " + settings.coldStarts() + " (java "
+                + settings.slowColdStarts() + ") samples per row, p99 is the largest sample (fewer than 100).");
         int misaligned = kindling.stream().mapToInt(s -> s.clockMisaligned).sum() + bare.values().stream()
                 .mapToInt(s -> s.clockMisaligned).sum();
         if (misaligned > 0) {
@@ -318,7 +355,8 @@ final class ColdStartBench {
                 "Medians of each part over the measured samples of 8 (medians do not add up to the median total). The "
                         + "driver's steps come from its own debug line (`BubblewrapDriver`, \"spawned pid … after … µs "
                         + "(scratch, cgroup, netns and listener, spawn)\", turned on for this run); the C runtime reports "
-                        + "when its main() began and its first /next was read (CLOCK_MONOTONIC, the clock of System.nanoTime).",
+                        + "when its main() began and its first /next was read, the java handler when the RIC loaded its "
+                        + "class and when it had the event (CLOCK_MONOTONIC, the clock of System.nanoTime).",
                 header.toArray(String[]::new));
         for (Phase phase : Phase.values()) {
             List<String> cells = new ArrayList<>(List.of(phase.label));

@@ -91,6 +91,11 @@ final class KindlingUnderTest {
         return createRequest(name, zip).toBuilder().memorySize(memoryMb).timeout(30).build();
     }
 
+    /** A function of any runtime (e.g. {@code java21}) with its own handler and memory size. */
+    static CreateFunctionRequest createRequest(String name, byte[] zip, int memoryMb, String runtime, String handler) {
+        return createRequest(name, zip, memoryMb).toBuilder().runtime(runtime).handler(handler).build();
+    }
+
     /** Polls GetFunctionConfiguration every {@code pollMillis} until the function is Active. */
     static void awaitActive(LambdaClient lambda, String name, long pollMillis) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
@@ -16,7 +17,7 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 /**
  * The two {@code provided.al2023} runtimes the invoke figures use, each both as a package for Kindling and as an
  * executable on the host for the bare baseline. Both echo the event. The sandbox's root is the host's /usr, so
- * whatever runs here runs there.
+ * whatever runs here runs there. The third runtime of the figures, Java, is {@link JavaEcho}.
  *
  * <ul>
  *   <li>C: {@code bootstrap.c} (a resource) compiled at benchmark start with the host's gcc, static when the host
@@ -27,16 +28,41 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
  */
 final class ProvidedBootstraps {
     /**
-     * @param id           short name in figure ids: {@code c} or {@code sh}
+     * One runtime the invoke figures run: a function package for Kindling and the same runtime's command for the bare
+     * baseline outside any sandbox.
+     *
+     * @param id           short name in figure ids: {@code c}, {@code sh} or {@code java}
      * @param label        how the tables name it
-     * @param executable   the bootstrap on the host, for runs outside any sandbox
-     * @param zip          a package holding it as an executable {@code bootstrap}
-     * @param reportsClock answers the event {@code "clock"} with the monotonic time its main() began and its first
-     *                     /next was read ({@link #CLOCK_EVENT}); otherwise it echoes that event like any other
+     * @param runtime      the function's Lambda runtime identifier, e.g. {@code provided.al2023}
+     * @param handler      the function's handler
+     * @param zip          the function's package
+     * @param reportsClock answers the event {@code "clock"} with two monotonic times ({@link #CLOCK_EVENT}): when its
+     *                     own code began ({@code main_ns}: C's main(), Java's handler class initialised) and when it
+     *                     had the first event ({@code next_ns}); otherwise it echoes that event like any other
+     * @param slowToStart  a start takes about a second (a JVM), so cold starts measure it fewer times
+     * @param bare         how the bare baseline starts it on the host
      */
-    record Bootstrap(String id, String label, Path executable, byte[] zip, boolean reportsClock) {}
+    record Bootstrap(String id, String label, String runtime, String handler, byte[] zip, boolean reportsClock,
+                     boolean slowToStart, Bare bare) {}
 
-    /** The event that makes the C runtime report its clock; the sh runtime echoes it back. */
+    /**
+     * The runtime started directly on the host: what a sandbox would run, with the sandbox's paths replaced by the
+     * host's.
+     *
+     * @param command     argv
+     * @param directory   the working directory, null for the benchmark's own
+     * @param environment variables besides {@code AWS_LAMBDA_RUNTIME_API}, {@code PATH} and {@code TMPDIR}, which the
+     *                    cold-start benchmark sets
+     */
+    record Bare(List<String> command, Path directory, Map<String, String> environment) {
+        static Bare executable(Path executable) {
+            return new Bare(List.of(executable.toString()), null, Map.of());
+        }
+    }
+
+    static final String PROVIDED = "provided.al2023";
+
+    /** The event that makes the C and Java runtimes report their clock; the sh runtime echoes it back. */
     static final String CLOCK_EVENT = "\"clock\"";
 
     /**
@@ -69,7 +95,8 @@ final class ProvidedBootstraps {
         byte[] script = SHELL.getBytes(StandardCharsets.UTF_8);
         Files.write(executable, script);
         Files.setPosixFilePermissions(executable, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return new Bootstrap("sh", "sh + curl (two curl processes per invoke)", executable, zip(script), false);
+        return new Bootstrap("sh", "sh + curl (two curl processes per invoke)", PROVIDED, "bootstrap", zip(script), false,
+                false, Bare.executable(executable));
     }
 
     /**
@@ -97,8 +124,8 @@ final class ProvidedBootstraps {
         if (failure != null) {
             throw new IOException("gcc could not build the C runtime: " + failure);
         }
-        return new Bootstrap("c", "C (gcc -O2, " + linkage + ", keep-alive)", executable, zip(Files.readAllBytes(executable)),
-                true);
+        return new Bootstrap("c", "C (gcc -O2, " + linkage + ", keep-alive)", PROVIDED, "bootstrap",
+                zip(Files.readAllBytes(executable)), true, false, Bare.executable(executable));
     }
 
     /** Runs gcc; null when it succeeded, else what went wrong. */
@@ -120,13 +147,20 @@ final class ProvidedBootstraps {
 
     /** A package of one executable entry, {@code bootstrap} (mode 0755, which java.util.zip cannot write). */
     private static byte[] zip(byte[] bootstrap) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bootstrap.length + 512);
+        return zip(Map.of("bootstrap", bootstrap), 0100755);
+    }
+
+    /** A package of these entries (name to content, in the map's order), every one with this unix mode. */
+    static byte[] zip(Map<String, byte[]> entries, int unixMode) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512 + entries.values().stream().mapToInt(b -> b.length).sum());
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
-            ZipArchiveEntry entry = new ZipArchiveEntry("bootstrap");
-            entry.setUnixMode(0100755);
-            zip.putArchiveEntry(entry);
-            zip.write(bootstrap);
-            zip.closeArchiveEntry();
+            for (Map.Entry<String, byte[]> file : entries.entrySet()) {
+                ZipArchiveEntry entry = new ZipArchiveEntry(file.getKey());
+                entry.setUnixMode(unixMode);
+                zip.putArchiveEntry(entry);
+                zip.write(file.getValue());
+                zip.closeArchiveEntry();
+            }
         }
         return out.toByteArray();
     }

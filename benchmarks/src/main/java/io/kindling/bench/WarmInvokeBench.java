@@ -82,7 +82,7 @@ final class WarmInvokeBench {
                 for (int i = 0; i < measured.size(); i++) {
                     InvokeTarget target = measured.get(i);
                     ClosedLoopScenario scenario = scenarios.get(i + 1);
-                    String label = target.bootstrap().id().equals("c")
+                    String label = target.bootstrap().reportsClock()
                             ? "**Kindling Invoke**, " + target.bootstrap().label()
                             : "Kindling Invoke, " + target.bootstrap().label();
                     all.add(new Measured(target.id(), label, target, callers, scenario.latency(), scenario.throughputPerSecond()));
@@ -172,15 +172,15 @@ final class WarmInvokeBench {
     private void render(Report report, List<Measured> all, double cpuPressure) {
         Duration measured = settings.round().multipliedBy(settings.rounds());
         Report.Table table = report.table("7. Warm invoke: 1 KB JSON echo through Kindling beside a bare HTTP echo",
-                "`POST /2015-03-31/functions/NAME/invocations` to a `provided.al2023` function whose environment is "
-                        + "already running (warmed up first), answered by its runtime echoing the event. Closed loop, every "
+                "`POST /2015-03-31/functions/NAME/invocations` to a `provided.al2023` or `java21` function whose "
+                        + "environment is already running (warmed up first), answered by its runtime echoing the event. Closed loop, every "
                         + "caller on its own keep-alive connection; the client is `HttpURLConnection` sending the body with "
                         + "the headers (B's client), the server runs with `--auth none` (no SigV4), so neither the SDK's "
                         + "client nor signing is in the figure. Per scenario: " + settings.warmup().toMillis()
                         + " ms warm-up, then " + settings.rounds() + " rounds of " + settings.round().toMillis()
                         + " ms, B and the invokes of one concurrency taking turns round by round (" + measured.toMillis()
                         + " ms measured each). Memory 1,769 MB = one full vCPU (Kindling caps a sandbox's CPU in "
-                        + "proportion to its memory, as Lambda does); 128 MB = 7% of a core.",
+                        + "proportion to its memory, as Lambda does); 512 MB = 29% of a core; 128 MB = 7%.",
                 "path", "memory", "callers", "n", "p50", "p99", "throughput", "overhead p50 (− B p50)",
                 "overhead ÷ B p50", "p50 ÷ B");
         for (int callers : CONCURRENCIES) {
@@ -212,7 +212,8 @@ final class WarmInvokeBench {
                 + Format.millis(headline.latency().p50Ms()) + ", p99 " + Format.millis(headline.latency().p99Ms())
                 + ", overhead " + Format.millis(headline.latency().p50Ms() - b.latency().p50Ms()) + " = "
                 + Format.ratio((headline.latency().p50Ms() - b.latency().p50Ms()) / b.latency().p50Ms()) + " B. "
-                + "Overhead includes the runtime's own time: microseconds for the C loop, two curl processes for sh.");
+                + "Overhead includes the runtime's own time: microseconds for the C loop, two curl processes for sh, the "
+                + "RIC's loop (JNI Runtime API client, dispatch to the handler) for java.");
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.invoke_warm", cpuPressure);
     }
