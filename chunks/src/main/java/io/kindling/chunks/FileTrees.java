@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Directory chores that have to be careful about links and durability. */
-final class FileTrees {
+public final class FileTrees {
 
     private FileTrees() {}
 
@@ -20,7 +20,7 @@ final class FileTrees {
      * Deletes a tree without following links: a link inside is removed, never what it points to. A tree
      * that is already gone is fine.
      */
-    static void deleteRecursively(Path root) throws IOException {
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -22,12 +22,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
@@ -35,6 +40,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.FutureCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +57,7 @@ public final class FrontendHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** How far past an operation's limit a declared body is still read (and dropped) before the 413 is sent. */
     private static final long DRAIN_LIMIT = 16L << 20;
-    private static final java.time.Duration DRAIN_WAIT = java.time.Duration.ofSeconds(2);
+    private static final Duration DRAIN_WAIT = Duration.ofSeconds(2);
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
     /** What the frontend needs from the server that hosts it. */
@@ -182,11 +188,11 @@ public final class FrontendHandler extends Handler.Abstract {
                 // Clients (the SDKs' HTTP clients among them) report a failed write, not our 413, when the server
                 // answers and closes before they have sent the body; reading a little past the limit avoids that.
                 // Bounded in time too: a client that sends less than it declared must not hold the answer.
-                org.eclipse.jetty.util.FutureCallback drained = new org.eclipse.jetty.util.FutureCallback();
+                FutureCallback drained = new FutureCallback();
                 Content.Source.consumeAll(request, drained);
                 try {
-                    drained.get(DRAIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    drained.get(DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
                     // Answer anyway; Jetty closes the connection with the rest unread.
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -210,7 +216,7 @@ public final class FrontendHandler extends Handler.Abstract {
 
     /** Request headers by lower-case name, first value only. */
     private static Map<String, String> headers(Request request) {
-        Map<String, String> headers = new java.util.HashMap<>();
+        Map<String, String> headers = new HashMap<>();
         for (HttpField field : request.getHeaders()) {
             headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
         }

@@ -9,7 +9,6 @@ import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
 import io.kindling.registry.VersionStatus;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -116,9 +115,8 @@ final class Invocations {
                 }
             }
             return Optional.of(text);
-        } catch (IllegalArgumentException | CharacterCodingException e) {
-            throw new RequestException.UnparsableBody("Client context must be a valid Base64-encoded JSON object.");
-        } catch (IOException e) {
+        } catch (IllegalArgumentException | IOException e) {
+            // Not base64, not UTF-8 (CharacterCodingException is an IOException), or not one JSON object.
             throw new RequestException.UnparsableBody("Client context must be a valid Base64-encoded JSON object.");
         }
     }

@@ -490,7 +490,7 @@ public final class ExecutionEnvironment {
             return 0;
         }
         try {
-            return sandbox.usage().peakMemoryBytes();
+            return sandbox.peakMemoryBytes();
         } catch (SandboxException | RuntimeException e) {
             return 0; // the cgroup can already be gone after a crash
         }

@@ -1,5 +1,6 @@
 package io.kindling.worker.sandbox;
 
+import io.kindling.chunks.FileTrees;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
@@ -281,7 +282,7 @@ public final class BubblewrapDriver implements SandboxDriver {
                     continue;
                 }
                 try {
-                    ScratchDir.deleteTree(dir);
+                    FileTrees.deleteRecursively(dir);
                     LOG.info("removed leftover scratch directory {}", dir);
                 } catch (IOException e) {
                     LOG.warn("leftover scratch directory {} could not be removed", dir, e);

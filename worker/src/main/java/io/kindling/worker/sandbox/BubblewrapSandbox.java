@@ -154,6 +154,12 @@ final class BubblewrapSandbox implements Sandbox {
     }
 
     @Override
+    public long peakMemoryBytes() throws SandboxException {
+        requireOpen();
+        return cgroup.peakMemoryBytes();
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;

@@ -261,10 +261,15 @@ final class CgroupsV1 implements Cgroups {
         }
 
         @Override
+        public long peakMemoryBytes() throws SandboxException {
+            return CgroupFiles.readLong(dir("memory").resolve("memory.max_usage_in_bytes"));
+        }
+
+        @Override
         public ResourceUsage usage() throws SandboxException {
             Path memory = dir("memory");
             long current = CgroupFiles.readLong(memory.resolve("memory.usage_in_bytes"));
-            long peak = CgroupFiles.readLong(memory.resolve("memory.max_usage_in_bytes"));
+            long peak = peakMemoryBytes();
             Path cpuacct = dir("cpuacct");
             long cpuNanos = cpuacct == null ? 0 : CgroupFiles.readLong(cpuacct.resolve("cpuacct.usage"));
             long processes = CgroupFiles.readLong(dir("pids").resolve("pids.current"));

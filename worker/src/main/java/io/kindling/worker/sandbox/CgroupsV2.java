@@ -177,10 +177,16 @@ final class CgroupsV2 implements Cgroups {
         }
 
         @Override
+        public long peakMemoryBytes() throws SandboxException {
+            // memory.peak came with kernel 5.19; before it, the current use is the best lower bound there is.
+            Path peakFile = dir.resolve("memory.peak");
+            return CgroupFiles.readLong(CgroupFiles.exists(peakFile) ? peakFile : dir.resolve("memory.current"));
+        }
+
+        @Override
         public ResourceUsage usage() throws SandboxException {
             long current = CgroupFiles.readLong(dir.resolve("memory.current"));
-            Path peakFile = dir.resolve("memory.peak");
-            long peak = CgroupFiles.exists(peakFile) ? CgroupFiles.readLong(peakFile) : current;
+            long peak = peakMemoryBytes();
             long cpuMicros = CgroupFiles.keyed(dir.resolve("cpu.stat"), "usage_usec").orElse(0L);
             long processes = CgroupFiles.readLong(dir.resolve("pids.current"));
             return new ResourceUsage(current, peak, Duration.ofNanos(cpuMicros * 1000), processes);

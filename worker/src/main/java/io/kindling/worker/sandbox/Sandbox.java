@@ -47,6 +47,9 @@ public interface Sandbox extends AutoCloseable {
     /** Memory, CPU time and process count from the sandbox's cgroups. */
     ResourceUsage usage() throws SandboxException;
 
+    /** The highest memory use of the sandbox's cgroup so far (Lambda's Max Memory Used). */
+    long peakMemoryBytes() throws SandboxException;
+
     /**
      * Kills what still runs, waits for it to exit, then removes the listener, cgroups, network
      * namespace and scratch directory. Idempotent; never throws (failures are logged, and

@@ -30,6 +30,9 @@ interface SandboxCgroup {
 
     ResourceUsage usage() throws SandboxException;
 
+    /** The highest memory use since the cgroup was made: one file, for every invocation's REPORT line. */
+    long peakMemoryBytes() throws SandboxException;
+
     /** Host pids of every process in the cgroup(s). */
     Set<Long> pids() throws SandboxException;
 

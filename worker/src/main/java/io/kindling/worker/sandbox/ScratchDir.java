@@ -1,15 +1,12 @@
 package io.kindling.worker.sandbox;
 
+import io.kindling.chunks.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -68,7 +65,7 @@ final class ScratchDir {
 
     void delete() throws SandboxException {
         try {
-            deleteTree(dir);
+            FileTrees.deleteRecursively(dir);
         } catch (IOException e) {
             throw new SandboxException.ScratchFailed(dir + ": " + e, e);
         }
@@ -85,32 +82,9 @@ final class ScratchDir {
         return found;
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        // walkFileTree does not follow symlinks by default: a link in here is removed, never its target.
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
     private static void deleteQuietly(Path dir) {
         try {
-            deleteTree(dir);
+            FileTrees.deleteRecursively(dir);
         } catch (IOException ignored) {
             // Already failing; cleanLeftovers() removes it later.
         }

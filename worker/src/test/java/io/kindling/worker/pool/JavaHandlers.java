@@ -2,6 +2,7 @@ package io.kindling.worker.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kindling.chunks.FileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ final class JavaHandlers {
             int status = javac.run(null, diagnostics, diagnostics, arguments.toArray(String[]::new));
             assertThat(status).as("javac:%n%s", diagnostics.toString(StandardCharsets.UTF_8)).isZero();
         } finally {
-            PoolHarness.deleteTree(sourceDir);
+            FileTrees.deleteRecursively(sourceDir);
         }
     }
 }

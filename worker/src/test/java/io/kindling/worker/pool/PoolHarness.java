@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kindling.assignment.LifecycleSettings;
-import io.kindling.worker.runtimeapi.RuntimeApiServer;
-import io.kindling.worker.sandbox.BubblewrapConfig;
-import io.kindling.worker.sandbox.BubblewrapDriver;
+import io.kindling.chunks.FileTrees;
 import io.kindling.worker.logs.FunctionLogs;
 import io.kindling.worker.logs.LogEvent;
 import io.kindling.worker.logs.LogPage;
+import io.kindling.worker.runtimeapi.RuntimeApiServer;
+import io.kindling.worker.sandbox.BubblewrapConfig;
+import io.kindling.worker.sandbox.BubblewrapDriver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -152,7 +152,7 @@ final class PoolHarness implements AutoCloseable {
             timers.shutdownNow();
             logs.close();
             driver.cleanLeftovers();
-            deleteTree(workDir);
+            FileTrees.deleteRecursively(workDir);
             removeCgroupParents();
         }
     }
@@ -165,17 +165,6 @@ final class PoolHarness implements AutoCloseable {
                 } catch (IOException notEmptyOrNotACgroup) {
                     // cleanLeftovers() already reported anything it could not remove.
                 }
-            }
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
             }
         }
     }

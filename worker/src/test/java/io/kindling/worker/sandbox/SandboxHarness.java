@@ -2,6 +2,7 @@ package io.kindling.worker.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kindling.chunks.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +121,7 @@ final class SandboxHarness implements AutoCloseable {
             started.forEach(Sandbox::close);
         }
         driver.cleanLeftovers();
-        ScratchDir.deleteTree(workDir);
+        FileTrees.deleteRecursively(workDir);
         // The cgroup parents <hierarchy>/<prefix> are per test run; remove them too.
         for (String controller : CgroupsV1.CONTROLLERS) {
             Files.deleteIfExists(Path.of("/sys/fs/cgroup", controller, prefix));
