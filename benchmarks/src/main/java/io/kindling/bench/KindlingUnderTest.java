@@ -1,5 +1,6 @@
 package io.kindling.bench;
 
+import io.kindling.counting.ScalingRate;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
 import io.kindling.server.WorkerConfig;
@@ -46,7 +47,7 @@ final class KindlingUnderTest {
     }
 
     static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker);
+        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker, ScalingRate.LAMBDA);
     }
 
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth) throws Exception {

@@ -1,5 +1,6 @@
 package io.kindling.cli;
 
+import io.kindling.counting.ScalingRate;
 import io.kindling.assignment.LifecycleSettings;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
@@ -72,7 +73,7 @@ final class ServeCommand implements Callable<Integer> {
             worker = worker.withSandboxMemoryBytes(sandboxMemoryMb << 20);
         }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
-                accountConcurrency, worker);
+                accountConcurrency, worker, ScalingRate.LAMBDA);
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

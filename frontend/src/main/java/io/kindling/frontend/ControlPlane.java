@@ -3,6 +3,7 @@ package io.kindling.frontend;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.chunks.InvalidPackageException;
+import io.kindling.counting.ConcurrencyCounter;
 import io.kindling.registry.Alias;
 import io.kindling.registry.FunctionRecord;
 import io.kindling.registry.FunctionVersion;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -49,10 +51,17 @@ final class ControlPlane {
     /** Told when a function is deleted, so its environments and its log go too. */
     private final Invoker invoker;
     private final FunctionLogReader logs;
+    /** Told when a function is deleted, so its queued events and dead letters go. */
+    private final AsyncEvents events;
+    /** Enforces reserved concurrency; told of every change. */
+    private final ConcurrencyCounter counter;
 
     ControlPlane(Registry registry, CodeIntake intake, CodeLocations codeLocations, Arns arns, ObjectMapper json,
-                 io.kindling.chunks.PackageLimits packageLimits, Invoker invoker, FunctionLogReader logs) {
+                 io.kindling.chunks.PackageLimits packageLimits, Invoker invoker, FunctionLogReader logs,
+                 AsyncEvents events, ConcurrencyCounter counter) {
         this.invoker = invoker;
+        this.events = events;
+        this.counter = counter;
         this.logs = logs;
         this.registry = registry;
         this.intake = intake;
@@ -88,7 +97,7 @@ final class ControlPlane {
             case ListTags -> listTags(call);
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
-            case Invoke, GetFunctionLogs -> throw new IllegalArgumentException(call.operation()
+            case Invoke, InvokeAsync, GetFunctionLogs, ListQueues, ListDeadLetters, ReplayDeadLetters -> throw new IllegalArgumentException(call.operation()
                     + " is not a control-plane operation");
         };
     }
@@ -177,6 +186,8 @@ final class ControlPlane {
         if (ref.qualifier() == null) {
             registry.deleteFunction(ref.name());
             invoker.functionDeleted(ref.name());
+            events.functionDeleted(ref.name());
+            counter.forget(ref.name());
             logs.delete(ref.name());
         } else if (ref.qualifier().equals(FunctionVersion.LATEST)) {
             throw new RequestException.InvalidParameter("$LATEST version cannot be deleted without deleting the function.");
@@ -311,6 +322,7 @@ final class ControlPlane {
                 .range("reservedConcurrentExecutions", r.reservedConcurrentExecutions(), 0, Integer.MAX_VALUE)
                 .throwIfAny();
         int reserved = registry.putReservedConcurrency(ref.name(), r.reservedConcurrentExecutions());
+        counter.reserve(ref.name(), OptionalInt.of(reserved));
         return new ApiResult(200, new Concurrency(reserved), ref.name());
     }
 
@@ -324,6 +336,7 @@ final class ControlPlane {
     private ApiResult deleteConcurrency(ApiCall call) throws RequestException, RegistryException {
         FunctionRef ref = unqualified(call);
         registry.deleteReservedConcurrency(ref.name());
+        counter.reserve(ref.name(), OptionalInt.empty());
         return new ApiResult(204, null, ref.name());
     }
 

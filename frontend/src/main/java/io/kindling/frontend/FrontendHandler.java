@@ -3,6 +3,8 @@ package io.kindling.frontend;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.chunks.CodeStore;
+import io.kindling.counting.ConcurrencyCounter;
+import io.kindling.counting.Throttled;
 import io.kindling.chunks.InvalidPackageException;
 import io.kindling.chunks.PackageLimits;
 import io.kindling.frontend.auth.AuthException;
@@ -63,13 +65,14 @@ public final class FrontendHandler extends Handler.Abstract {
     /** What the frontend needs from the server that hosts it. */
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
                            int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker,
-                           FunctionLogReader logs) {}
+                           FunctionLogReader logs, AsyncEvents events, ConcurrencyCounter counter) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
     private final ControlPlane controlPlane;
     private final Invocations invocations;
     private final FunctionLogs logs;
+    private final EventQueues queues;
     private final CodeLocations codeLocations;
     private final CodeStore codeStore;
     private final LambdaErrors errors;
@@ -82,8 +85,11 @@ public final class FrontendHandler extends Handler.Abstract {
         this.errors = new LambdaErrors(settings.arns());
         this.controlPlane = new ControlPlane(registry,
                 new CodeIntake(settings.stagingDir(), settings.packageLimits(), settings.maxConcurrentUploads()),
-                codeLocations, settings.arns(), json, settings.packageLimits(), settings.invoker(), settings.logs());
-        this.invocations = new Invocations(registry, settings.invoker(), settings.arns(), json.getFactory());
+                codeLocations, settings.arns(), json, settings.packageLimits(), settings.invoker(), settings.logs(),
+                settings.events(), settings.counter());
+        this.invocations = new Invocations(registry, settings.invoker(), settings.events(), settings.counter(),
+                settings.arns(), json.getFactory());
+        this.queues = new EventQueues(settings.events(), registry, settings.arns());
         this.logs = new FunctionLogs(settings.logs(), registry, settings.arns());
     }
 
@@ -126,7 +132,9 @@ public final class FrontendHandler extends Handler.Abstract {
             ApiCall call = new ApiCall(match.operation(), match.pathParameters(), query, headers(request), body, requestId);
             ApiResult result = switch (match.operation()) {
                 case Invoke -> invocations.invoke(call);
+                case InvokeAsync -> invocations.invokeAsync(call);
                 case GetFunctionLogs -> logs.read(call);
+                case ListQueues, ListDeadLetters, ReplayDeadLetters -> queues.handle(call);
                 default -> controlPlane.handle(call);
             };
             if (result.function() != null) {
@@ -153,6 +161,11 @@ public final class FrontendHandler extends Handler.Abstract {
             status = fail(response, callback, errors.of(e));
         } catch (Invoker.InvokeRefused e) {
             log.warn("request {}: invocation refused: {}", requestId, e.getMessage(), e.getCause());
+            status = fail(response, callback, errors.of(e));
+        } catch (Throttled e) {
+            status = fail(response, callback, errors.of(e));
+        } catch (AsyncEvents.Refused e) {
+            log.warn("request {}: event not stored: {}", requestId, e.getMessage(), e.getCause());
             status = fail(response, callback, errors.of(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import io.kindling.counting.ConcurrencyCounter;
+import io.kindling.counting.Lease;
+import io.kindling.counting.Throttled;
 import io.kindling.registry.FunctionVersion;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
@@ -26,20 +29,28 @@ final class Invocations {
     /** Lambda's limit on the base64 text of {@code X-Amz-Client-Context}. */
     static final int MAX_CLIENT_CONTEXT = 3583;
 
+    /** InvokeAsync's answer, always. */
+    private static final byte[] INVOKE_ASYNC_ACCEPTED = "{\"Status\":202}".getBytes(StandardCharsets.UTF_8);
+
     private final Registry registry;
     private final Invoker invoker;
+    private final AsyncEvents events;
+    private final ConcurrencyCounter counter;
     private final Arns arns;
     private final JsonFactory json;
 
-    Invocations(Registry registry, Invoker invoker, Arns arns, JsonFactory json) {
+    Invocations(Registry registry, Invoker invoker, AsyncEvents events, ConcurrencyCounter counter, Arns arns,
+                JsonFactory json) {
         this.registry = registry;
         this.invoker = invoker;
+        this.events = events;
+        this.counter = counter;
         this.arns = arns;
         this.json = json;
     }
 
     ApiResult invoke(ApiCall call) throws RequestException, RegistryException, Invoker.InvokeRefused,
-            InterruptedException {
+            AsyncEvents.Refused, Throttled, InterruptedException {
         String invocationType = Optional.ofNullable(call.header("x-amz-invocation-type")).orElse("RequestResponse");
         String logType = Optional.ofNullable(call.header("x-amz-log-type")).orElse("None");
         String rawClientContext = call.header("x-amz-client-context");
@@ -50,8 +61,7 @@ final class Invocations {
         FunctionRef ref = FunctionRef.parse(call.path("FunctionName"), true, call.query("Qualifier"), arns);
         FunctionVersion version = registry.resolve(ref.name(), ref.qualifier());
         if (invocationType.equals("Event")) {
-            throw new RequestException.InvalidParameter("Kindling does not run asynchronous invocations "
-                    + "(InvocationType Event) yet; invoke with RequestResponse or DryRun.");
+            return enqueue(call, ref, version, 202, null);
         }
         Optional<String> clientContext = clientContext(rawClientContext);
         requireJson(call.body());
@@ -62,13 +72,43 @@ final class Invocations {
             return ApiResult.raw(204, null, null, headers, ref.name());
         }
         String invokedArn = arns.function(ref.name(), ref.qualifier());
-        Invoker.Result result = invoker.invoke(version, new Invoker.Request(call.body(), invokedArn, clientContext,
-                logType.equals("Tail")));
+        Invoker.Result result;
+        // Refused at once over a limit, never queued: the caller's SDK retries a 429 with backoff.
+        try (Lease lease = counter.acquire(ref.name())) {
+            result = invoker.invoke(version, new Invoker.Request(call.body(), invokedArn, clientContext,
+                    logType.equals("Tail")));
+        }
         result.functionError().ifPresent(error -> headers.put("X-Amz-Function-Error", error));
         if (logType.equals("Tail")) {
             result.logTail().ifPresent(tail -> headers.put("X-Amz-Log-Result", Base64.getEncoder().encodeToString(tail)));
         }
         return ApiResult.raw(200, result.payload(), "application/json", headers, ref.name());
+    }
+
+    /** The deprecated {@code InvokeAsync}: an Event invocation under another name and answer. */
+    ApiResult invokeAsync(ApiCall call) throws RequestException, RegistryException, AsyncEvents.Refused,
+            InterruptedException {
+        FunctionRef ref = FunctionRef.parse(call.path("FunctionName"), true, call.query("Qualifier"), arns);
+        FunctionVersion version = registry.resolve(ref.name(), ref.qualifier());
+        return enqueue(call, ref, version, 202, INVOKE_ASYNC_ACCEPTED);
+    }
+
+    /**
+     * Lambda's Event invocation: checked as a synchronous one would be, then stored durably before the 202. A
+     * function over its concurrency is no reason to refuse: the event waits in its queue.
+     */
+    private ApiResult enqueue(ApiCall call, FunctionRef ref, FunctionVersion version, int status, byte[] answer)
+            throws RequestException, AsyncEvents.Refused, InterruptedException {
+        byte[] payload = call.body();
+        if (payload.length > Operation.Limits.ASYNC_INVOKE_BODY) {
+            throw new RequestException.TooLarge(payload.length + " byte payload is too large for the Event "
+                    + "invocation type (limit " + Operation.Limits.ASYNC_INVOKE_BODY + " bytes)");
+        }
+        requireJson(payload);
+        requireRunnable(version, ref);
+        String qualifier = ref.qualifier() == null ? FunctionVersion.LATEST : ref.qualifier();
+        events.accept(new AsyncEvents.Event(call.requestId(), ref.name(), qualifier, payload));
+        return ApiResult.raw(status, answer, answer == null ? null : "application/json", Map.of(), ref.name());
     }
 
     /** Lambda accepts any JSON value, or nothing at all. */

@@ -1,6 +1,7 @@
 package io.kindling.frontend;
 
 import io.kindling.chunks.InvalidPackageException;
+import io.kindling.counting.Throttled;
 import io.kindling.frontend.auth.AuthException;
 import io.kindling.registry.RegistryException;
 
@@ -77,6 +78,18 @@ final class LambdaErrors {
             // Lambda's answer when no concurrency is left; the SDKs retry it with backoff.
             case NO_CAPACITY -> new LambdaError(429, "TooManyRequestsException", "Rate Exceeded. " + e.getMessage(),
                     "ConcurrentInvocationLimitExceeded");
+            case UNAVAILABLE -> new LambdaError(500, "ServiceException", e.getMessage());
+        };
+    }
+
+    LambdaError of(Throttled e) {
+        return new LambdaError(429, "TooManyRequestsException", e.getMessage(), e.reason().name());
+    }
+
+    LambdaError of(AsyncEvents.Refused e) {
+        return switch (e.why()) {
+            case QUEUE_FULL -> new LambdaError(429, "TooManyRequestsException", "Rate Exceeded. " + e.getMessage(),
+                    "CallerRateLimitExceeded");
             case UNAVAILABLE -> new LambdaError(500, "ServiceException", e.getMessage());
         };
     }

@@ -28,8 +28,14 @@ enum Operation {
     UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0),
     /** The data plane: handled by {@link Invocations}, not {@link ControlPlane}. */
     Invoke("POST", "/2015-03-31/functions/{FunctionName}/invocations", 200, Limits.INVOKE_BODY),
+    /** The deprecated async invoke: always an Event, answered {@code {"Status":202}}. */
+    InvokeAsync("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", 202, Limits.ASYNC_INVOKE_BODY),
     /** Kindling's own: a function's log (Lambda's are in CloudWatch Logs); handled by {@link FunctionLogs}. */
-    GetFunctionLogs("GET", "/kindling/2026-11-27/functions/{FunctionName}/logs", 200, 0);
+    GetFunctionLogs("GET", "/kindling/2026-11-27/functions/{FunctionName}/logs", 200, 0),
+    /** Kindling's own: the async queues, handled by {@link EventQueues}. */
+    ListQueues("GET", "/kindling/2026-11-27/queues", 200, 0),
+    ListDeadLetters("GET", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters", 200, 0),
+    ReplayDeadLetters("POST", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters/replay", 200, 0);
 
     final String method;
     final String[] segments;
@@ -56,6 +62,8 @@ enum Operation {
         static final long SMALL_BODY = 1_048_576;
         /** Lambda's synchronous payload limit, 6 MB. */
         static final long INVOKE_BODY = 6_291_456;
+        /** Lambda's asynchronous payload limit since 2025 (it was 256 KB), 1 MB. */
+        static final long ASYNC_INVOKE_BODY = 1_048_576;
 
         private Limits() {}
     }

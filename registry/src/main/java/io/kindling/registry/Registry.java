@@ -456,6 +456,21 @@ public final class Registry implements AutoCloseable {
         });
     }
 
+    /** Every function's reserved concurrency, for the counter that enforces them. */
+    public Map<String, Integer> reservedConcurrency() throws RegistryException {
+        return db.transaction(c -> {
+            Map<String, Integer> reserved = new HashMap<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT name, reserved_concurrency FROM functions WHERE reserved_concurrency IS NOT NULL");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    reserved.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return reserved;
+        });
+    }
+
     public void tag(String name, Map<String, String> tags, int maxTags) throws RegistryException {
         db.transaction(c -> {
             FunctionRecord f = functionRow(c, name).orElseThrow(() -> new RegistryException.FunctionNotFound(name));

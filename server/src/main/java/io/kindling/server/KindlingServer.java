@@ -2,7 +2,9 @@ package io.kindling.server;
 
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
+import io.kindling.counting.ConcurrencyCounter;
 import io.kindling.frontend.Arns;
+import io.kindling.frontend.AsyncEvents;
 import io.kindling.frontend.FrontendHandler;
 import io.kindling.frontend.Invoker;
 import io.kindling.frontend.auth.AccessKeys;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -86,6 +89,10 @@ public final class KindlingServer implements AutoCloseable {
             activation.resumePending();
             logs = FunctionLogs.open(dataDir.logsDir());
             invoker = LocalWorker.start(config.worker(), codeStore, registry, config.region(), dataDir, logs);
+            ConcurrencyCounter counter = new ConcurrencyCounter(config.accountConcurrency(), config.scaling());
+            registry.reservedConcurrency().forEach((function, reserved) ->
+                    counter.reserve(function, OptionalInt.of(reserved)));
+            AsyncEvents events = new AsyncEvents.Unavailable("Kindling does not run asynchronous invocations yet");
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -105,7 +112,7 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker, new StoredLogReader(logs)));
+                    invoker, new StoredLogReader(logs), events, counter));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));

@@ -1,5 +1,6 @@
 package io.kindling.server;
 
+import io.kindling.counting.ScalingRate;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -16,9 +17,11 @@ import java.util.Optional;
  *                           KINDLING_ACCESS_KEY_ID / KINDLING_SECRET_ACCESS_KEY pair, else a generated key
  * @param accountConcurrency account concurrency limit (Lambda's default: 1000)
  * @param worker             how functions run: sandbox memory cap, environment lifecycle
+ * @param scaling            how fast one function may add concurrency (Lambda's: 1,000 every 10 s)
  */
 public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
-                           Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker) {
+                           Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker,
+                           ScalingRate scaling) {
 
     public static final int DEFAULT_PORT = 9070;
 
@@ -26,18 +29,18 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
 
     public static ServerConfig defaults() {
         return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
-                Optional.empty(), 1000, WorkerConfig.defaults());
+                Optional.empty(), 1000, WorkerConfig.defaults(), ScalingRate.LAMBDA);
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker);
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker);
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling);
     }
 
     public ServerConfig withWorker(WorkerConfig newWorker) {
-        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker);
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling);
     }
 }
