@@ -38,8 +38,8 @@ final class ClientOptions {
     }
 
     /** For Kindling's own endpoints, signed with the same credentials. */
-    SignedGet signedGet() {
-        return new SignedGet(URI.create(url()), region, credentials(),
+    KindlingApi kindlingApi() {
+        return new KindlingApi(URI.create(url()), region, credentials(),
                 UrlConnectionHttpClient.builder().socketTimeout(Duration.ofMinutes(1)).build());
     }
 

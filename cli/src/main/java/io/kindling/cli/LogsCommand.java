@@ -40,7 +40,7 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper json = new ObjectMapper();
-        SignedGet api = client.signedGet();
+        KindlingApi api = client.kindlingApi();
         String base = "/kindling/2026-11-27/functions/" + URLEncoder.encode(function, StandardCharsets.UTF_8) + "/logs";
         String query = "tail=" + tail;
         while (true) {

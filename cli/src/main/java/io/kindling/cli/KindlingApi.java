@@ -14,16 +14,16 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 
 /**
- * A SigV4-signed GET of one of Kindling's own endpoints (which the Lambda SDK has no operation for), signed with the
- * SDK's signer exactly as the SDK signs Lambda calls, sent with the SDK's HTTP client.
+ * Kindling's own endpoints (logs, queues, dead letters), which the Lambda SDK has no operation for: SigV4-signed with
+ * the SDK's signer exactly as the SDK signs Lambda calls, sent with the SDK's HTTP client.
  */
-final class SignedGet implements AutoCloseable {
+final class KindlingApi implements AutoCloseable {
     private final URI endpoint;
     private final String region;
     private final AwsCredentialsProvider credentials;
     private final SdkHttpClient http;
 
-    SignedGet(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http) {
+    KindlingApi(URI endpoint, String region, AwsCredentialsProvider credentials, SdkHttpClient http) {
         this.endpoint = endpoint;
         this.region = region;
         this.credentials = credentials;
@@ -32,9 +32,18 @@ final class SignedGet implements AutoCloseable {
 
     /** The response body as text; an error answer becomes an IOException with the server's message. */
     String get(String path, String rawQuery) throws IOException {
+        return send(SdkHttpMethod.GET, path, rawQuery);
+    }
+
+    /** A POST without a body; the answer as {@link #get}. */
+    String post(String path, String rawQuery) throws IOException {
+        return send(SdkHttpMethod.POST, path, rawQuery);
+    }
+
+    private String send(SdkHttpMethod method, String path, String rawQuery) throws IOException {
         SdkHttpRequest request = SdkHttpRequest.builder()
-                .method(SdkHttpMethod.GET)
-                .uri(URI.create(endpoint.toString().replaceAll("/$", "") + path + "?" + rawQuery))
+                .method(method)
+                .uri(URI.create(endpoint.toString().replaceAll("/$", "") + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery)))
                 .build();
         SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r.identity(credentials.resolveCredentials())
                 .request(request)
