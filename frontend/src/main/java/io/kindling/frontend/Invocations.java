@@ -76,7 +76,7 @@ final class Invocations {
         // Refused at once over a limit, never queued: the caller's SDK retries a 429 with backoff.
         try (Lease lease = counter.acquire(ref.name())) {
             result = invoker.invoke(version, new Invoker.Request(call.body(), invokedArn, clientContext,
-                    logType.equals("Tail")));
+                    logType.equals("Tail"), call.requestId()));
         }
         result.functionError().ifPresent(error -> headers.put("X-Amz-Function-Error", error));
         if (logType.equals("Tail")) {

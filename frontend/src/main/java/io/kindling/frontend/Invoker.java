@@ -26,9 +26,12 @@ public interface Invoker {
      * @param invokedArn the ARN as the caller named the function, with its qualifier if it gave one
      * @param clientContext the decoded client context JSON
      * @param wantLogTail whether the caller asked for {@code X-Amz-Log-Type: Tail}
+     * @param requestId the invocation's request id: the caller's {@code x-amzn-RequestId}, or the async event's id
      */
-    record Request(byte[] payload, String invokedArn, Optional<String> clientContext, boolean wantLogTail) {
+    record Request(byte[] payload, String invokedArn, Optional<String> clientContext, boolean wantLogTail,
+                   String requestId) {
         public Request {
+            Objects.requireNonNull(requestId, "requestId");
             Objects.requireNonNull(payload, "payload");
             Objects.requireNonNull(invokedArn, "invokedArn");
             Objects.requireNonNull(clientContext, "clientContext");

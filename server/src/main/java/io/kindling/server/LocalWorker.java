@@ -121,7 +121,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
     public Result invoke(FunctionVersion version, Request request) throws InvokeRefused, InterruptedException {
         FunctionVersionSpec spec = spec(version);
         InvocationInput input = new InvocationInput(request.payload(), request.invokedArn(), request.clientContext(),
-                Optional.empty());
+                Optional.empty(), request.requestId());
         InvokeOutcome outcome;
         try {
             outcome = pools.invoke(spec, input).get(spec.timeout().plus(ANSWER_MARGIN).toMillis(), TimeUnit.MILLISECONDS);

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -90,7 +89,7 @@ public final class FunctionPool implements AutoCloseable {
      * failures.
      */
     public CompletableFuture<InvokeOutcome> invoke(InvocationInput input, Instant deadline) {
-        InvocationRequest request = new InvocationRequest(UUID.randomUUID().toString(), input.payload(),
+        InvocationRequest request = new InvocationRequest(input.requestId(), input.payload(),
                 deadline.toEpochMilli(), input.invokedArn(),
                 InvocationRequest.newTraceId(context.clock().instant(), ThreadLocalRandom.current()),
                 input.clientContext(), input.cognitoIdentity());
