@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
 import software.amazon.awssdk.services.lambda.model.InvalidRequestContentException;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
@@ -86,6 +85,19 @@ class InvokeProvidedTest extends ServerTest {
         assertThat(warmLog).contains("line for invocation 2").doesNotContain("invocation 1")
                 .doesNotContain("Init Duration");
         assertThat(untailed.logResult()).isNull();
+    }
+
+    @Test
+    void theInvocationsRequestIdIsTheOneTheCallerGetsBack() {
+        deploy("traced", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 10, Map.of());
+
+        InvokeResponse response = lambda.invoke(r -> r.functionName("traced").logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("\"header:Lambda-Runtime-Aws-Request-Id\"")));
+
+        String requestId = response.responseMetadata().requestId();
+        assertThat(decoded(response)).isEqualTo(requestId);
+        assertThat(new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8))
+                .startsWith("START RequestId: " + requestId + " ");
     }
 
     @Test
@@ -245,15 +257,13 @@ class InvokeProvidedTest extends ServerTest {
     }
 
     @Test
-    void dryRunChecksWithoutRunningAndEventIsRefusedUntilAsyncExists() {
+    void dryRunChecksWithoutRunning() {
         deploy("dry", ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY), 10, Map.of());
 
         InvokeResponse dry = lambda.invoke(r -> r.functionName("dry").invocationType(InvocationType.DRY_RUN));
 
         assertThat(dry.statusCode()).isEqualTo(204);
         assertThat(text(invoke("dry", "\"count\""))).as("the dry run started nothing").isEqualTo("1");
-        assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("dry").invocationType(InvocationType.EVENT)))
-                .isInstanceOf(InvalidParameterValueException.class).hasMessageContaining("asynchronous");
         assertThatThrownBy(() -> invoke("no-such-function", "{}")).isInstanceOf(ResourceNotFoundException.class);
     }
 
