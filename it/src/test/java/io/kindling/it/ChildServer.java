@@ -38,7 +38,9 @@ final class ChildServer implements AutoCloseable {
         Path dataDir = dir.resolve("data");
         Path log = dir.resolve(name + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        // The runtimes the build put beside the test classes, as this JVM was told.
+        String runtimes = "-Dkindling.runtimes.dir=" + System.getProperty("kindling.runtimes.dir", "");
+        Process process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", runtimes, "-cp",
                 System.getProperty("java.class.path"), "io.kindling.cli.Kindling", "serve", "--data-dir", dataDir.toString(),
                 "--port", Integer.toString(port), "--account-id", TestServer.ACCOUNT,
                 "--credentials", TestServer.writeCredentials(dir).toString()))

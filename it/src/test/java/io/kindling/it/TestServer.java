@@ -50,6 +50,12 @@ final class TestServer implements AutoCloseable {
      * and a sandbox memory cap of 8 GiB (64 sandboxes of 128 MB), changed by {@code worker}.
      */
     static TestServer start(Path dir, UnaryOperator<WorkerConfig> worker) throws Exception {
+        return start(dir, worker, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, UnaryOperator)}, with the rest of the server's configuration changed by {@code server}. */
+    static TestServer start(Path dir, UnaryOperator<WorkerConfig> worker, UnaryOperator<ServerConfig> server)
+            throws Exception {
         Path credentials = writeCredentials(dir);
         // @TempDir is 0700; sandboxes, which run as their own uid, must pass through it to reach the code.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
@@ -58,6 +64,7 @@ final class TestServer implements AutoCloseable {
                 .withSandboxMemoryBytes(8L << 30));
         ServerConfig config = new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, REGION, ACCOUNT, ServerConfig.Auth.SIGV4,
                 Optional.of(credentials), 1000, workerConfig, ScalingRate.LAMBDA);
+        config = server.apply(config);
         return new TestServer(config.dataDir(), KindlingServer.start(config), workerConfig.namePrefix());
     }
 
