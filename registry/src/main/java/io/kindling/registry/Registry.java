@@ -31,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Functions, versions, aliases, tags and reserved concurrency: the control plane's state.
+ * Functions, versions, aliases, tags, reserved concurrency, event invoke configs and provisioned
+ * concurrency configs: the control plane's state.
  *
  * <p>Every public method is one transaction on the database thread (see {@link Database}), so a
  * check such as "no update in progress" and the write that follows it cannot interleave with
