@@ -1,6 +1,5 @@
 package io.kindling.frontend;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.chunks.InvalidPackageException;
 import io.kindling.counting.ConcurrencyCounter;
@@ -55,6 +54,8 @@ final class ControlPlane {
     private final AsyncEvents events;
     /** Enforces reserved concurrency; told of every change. */
     private final ConcurrencyCounter counter;
+    private final EventInvokeConfigs eventInvokeConfigs;
+    private final ProvisionedConfigs provisionedConfigs;
 
     ControlPlane(Registry registry, CodeIntake intake, CodeLocations codeLocations, Arns arns, ObjectMapper json,
                  io.kindling.chunks.PackageLimits packageLimits, Invoker invoker, FunctionLogReader logs,
@@ -71,6 +72,8 @@ final class ControlPlane {
         this.validator = new SettingsValidator(json);
         this.json = json;
         this.packageLimits = packageLimits;
+        this.eventInvokeConfigs = new EventInvokeConfigs(registry, arns, json);
+        this.provisionedConfigs = new ProvisionedConfigs(registry, arns, json);
     }
 
     ApiResult handle(ApiCall call) throws RequestException, RegistryException, InvalidPackageException,
@@ -94,6 +97,10 @@ final class ControlPlane {
             case GetFunctionConcurrency -> getConcurrency(call);
             case DeleteFunctionConcurrency -> deleteConcurrency(call);
             case GetAccountSettings -> accountSettings();
+            case PutFunctionEventInvokeConfig, UpdateFunctionEventInvokeConfig, GetFunctionEventInvokeConfig,
+                 DeleteFunctionEventInvokeConfig, ListFunctionEventInvokeConfigs -> eventInvokeConfigs.handle(call);
+            case PutProvisionedConcurrencyConfig, GetProvisionedConcurrencyConfig, DeleteProvisionedConcurrencyConfig,
+                 ListProvisionedConcurrencyConfigs -> provisionedConfigs.handle(call);
             case ListTags -> listTags(call);
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
@@ -345,7 +352,7 @@ final class ControlPlane {
         Registry.ConcurrencyLimits limits = registry.limits();
         return new ApiResult(200, new AccountSettings(
                 new AccountLimit(TOTAL_CODE_SIZE_LIMIT, packageLimits.maxUnzippedBytes(), packageLimits.maxZippedBytes(),
-                        limits.accountLimit(), limits.accountLimit() - usage.reservedConcurrency()),
+                        limits.accountLimit(), usage.unreservedConcurrency(limits)),
                 new AccountUsage(usage.totalCodeSize(), usage.functionCount())), null);
     }
 
@@ -401,42 +408,19 @@ final class ControlPlane {
     // ---------------------------------------------------------------- request helpers
 
     private FunctionRef qualified(ApiCall call) throws RequestException {
-        return FunctionRef.parse(call.path("FunctionName"), true, call.query("Qualifier"), arns);
+        return Calls.qualified(call, arns);
     }
 
     private FunctionRef unqualified(ApiCall call) throws RequestException {
-        return FunctionRef.parse(call.path("FunctionName"), false, null, arns);
+        return Calls.unqualified(call, arns);
     }
 
     private static int maxItems(ApiCall call) throws RequestException {
-        String raw = call.query("MaxItems");
-        if (raw == null) {
-            return 50;
-        }
-        int n;
-        try {
-            n = Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            throw new RequestException.ConstraintViolation("1 validation error detected: Value '" + raw
-                    + "' at 'maxItems' failed to satisfy constraint: Member must be a number");
-        }
-        new Violations().range("maxItems", n, 1, 10000).throwIfAny();
-        return n;
+        return Calls.maxItems(call, 10000);
     }
 
     private <T> T body(ApiCall call, Class<T> type) throws RequestException {
-        byte[] body = call.body().length == 0 ? "{}".getBytes() : call.body();
-        try {
-            T value = json.readValue(body, type);
-            if (value == null) {
-                throw new RequestException.UnparsableBody("Could not parse request body into json: the body is null");
-            }
-            return value;
-        } catch (JacksonException e) {
-            throw new RequestException.UnparsableBody("Could not parse request body into json: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new RequestException.UnparsableBody("Could not read request body: " + e.getMessage());
-        }
+        return Calls.body(json, call, type);
     }
 
     private static String hexOfBase64(String base64) throws RequestException {

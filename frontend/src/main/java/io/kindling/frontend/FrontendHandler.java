@@ -116,7 +116,7 @@ public final class FrontendHandler extends Handler.Abstract {
             Router.Match match = null;
             RequestException unrouted = null;
             try {
-                match = Router.route(method, rawPath);
+                match = Router.route(method, rawPath, PercentDecoding.query(request.getHttpURI().getQuery()));
                 operation = match.operation().name();
                 function = match.pathParameters().get("FunctionName");
             } catch (RequestException e) {

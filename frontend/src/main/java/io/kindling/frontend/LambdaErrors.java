@@ -50,6 +50,11 @@ final class LambdaErrors {
                             + " API to retrieve the latest Revision Id");
             case RegistryException.VersionInUse v -> new LambdaError(409, "ResourceConflictException",
                     "Unable to delete version because the following aliases reference it: " + v.aliases);
+            case RegistryException.EventInvokeConfigNotFound n -> new LambdaError(404, "ResourceNotFoundException",
+                    "The function " + arns.function(n.function, n.qualifier) + " doesn't have an EventInvokeConfig");
+            case RegistryException.ProvisionedConcurrencyNotFound n -> new LambdaError(404,
+                    "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function");
+            case RegistryException.ConfigurationConflict c -> new LambdaError(409, "ResourceConflictException", c.getMessage());
             case RegistryException.InvalidRequest i -> new LambdaError(400, "InvalidParameterValueException", i.getMessage());
             case RegistryException.StorageFailure s -> new LambdaError(500, "ServiceException",
                     "Kindling could not read or write its data directory; the request was not applied.");

@@ -23,6 +23,20 @@ enum Operation {
     DeleteFunctionConcurrency("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", 204, 0),
     GetFunctionConcurrency("GET", "/2019-09-30/functions/{FunctionName}/concurrency", 200, 0),
     GetAccountSettings("GET", "/2016-08-19/account-settings", 200, 0),
+    PutFunctionEventInvokeConfig("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200,
+            Limits.SMALL_BODY),
+    UpdateFunctionEventInvokeConfig("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200,
+            Limits.SMALL_BODY),
+    GetFunctionEventInvokeConfig("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 200, 0),
+    DeleteFunctionEventInvokeConfig("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config", 204, 0),
+    ListFunctionEventInvokeConfigs("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", 200, 0),
+    PutProvisionedConcurrencyConfig("PUT", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 202,
+            Limits.SMALL_BODY),
+    /** Shares Get's method and path; the model tells them apart by the query (before Get, so it is tried first). */
+    ListProvisionedConcurrencyConfigs("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL",
+            200, 0),
+    GetProvisionedConcurrencyConfig("GET", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 200, 0),
+    DeleteProvisionedConcurrencyConfig("DELETE", "/2019-09-30/functions/{FunctionName}/provisioned-concurrency", 204, 0),
     ListTags("GET", "/2017-03-31/tags/{Resource}", 200, 0),
     TagResource("POST", "/2017-03-31/tags/{Resource}", 204, Limits.SMALL_BODY),
     UntagResource("DELETE", "/2017-03-31/tags/{Resource}", 204, 0),
@@ -39,6 +53,8 @@ enum Operation {
 
     final String method;
     final String[] segments;
+    /** A query parameter ({@code name=value}) the request must carry to be this operation, or null. */
+    final String requiredQuery;
     final int successStatus;
     /** Largest body accepted; bodies of operations with 0 are ignored beyond this many bytes. */
     final long maxBody;
@@ -50,7 +66,9 @@ enum Operation {
 
     Operation(String method, String path, int successStatus, long maxBody) {
         this.method = method;
-        this.segments = path.substring(1).split("/");
+        int query = path.indexOf('?');
+        this.segments = (query < 0 ? path : path.substring(0, query)).substring(1).split("/");
+        this.requiredQuery = query < 0 ? null : path.substring(query + 1);
         this.successStatus = successStatus;
         this.maxBody = maxBody == 0 ? Limits.SMALL_BODY : maxBody;
     }

@@ -1,6 +1,7 @@
 package io.kindling.frontend;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Finds the operation for a method and a raw path, and its percent-decoded path parameters. */
@@ -14,6 +15,11 @@ final class Router {
      *                the SDKs send some operations with one ({@code /2015-03-31/functions/}).
      */
     static Match route(String method, String rawPath) throws RequestException {
+        return route(method, rawPath, Map.of());
+    }
+
+    /** @param query the decoded query, for the operations the model tells apart by a query parameter */
+    static Match route(String method, String rawPath, Map<String, List<String>> query) throws RequestException {
         String path = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
         String[] parts = path.startsWith("/") ? path.substring(1).split("/", -1) : path.split("/", -1);
         boolean pathKnown = false;
@@ -21,7 +27,7 @@ final class Router {
             Map<String, String> params = match(op.segments, parts);
             if (params != null) {
                 pathKnown = true;
-                if (op.method.equals(method)) {
+                if (op.method.equals(method) && hasRequiredQuery(op, query)) {
                     return new Match(op, params);
                 }
             }
@@ -29,6 +35,15 @@ final class Router {
         throw new RequestException.UnknownOperation(pathKnown
                 ? "Method " + method + " is not allowed on " + rawPath
                 : "No Lambda API operation matches " + method + " " + rawPath);
+    }
+
+    private static boolean hasRequiredQuery(Operation op, Map<String, List<String>> query) {
+        if (op.requiredQuery == null) {
+            return true;
+        }
+        int eq = op.requiredQuery.indexOf('=');
+        return query.getOrDefault(op.requiredQuery.substring(0, eq), List.of())
+                .contains(op.requiredQuery.substring(eq + 1));
     }
 
     private static Map<String, String> match(String[] template, String[] parts) {

@@ -65,8 +65,8 @@ final class SettingsValidator {
                     ? "Member must have length greater than or equal to 1" : "Member must have length less than or equal to 1");
         }
         v.throwIfAny();
-        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.deadLetterConfig(),
-                r.imageConfig(), r.snapStart());
+        deadLetter(r.deadLetterConfig());
+        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.imageConfig(), r.snapStart());
         if (r.codeSigningConfigArn() != null) {
             throw unsupported("CodeSigningConfigArn (code signing)");
         }
@@ -95,8 +95,8 @@ final class SettingsValidator {
                 r.ephemeralStorage() == null ? null : r.ephemeralStorage().size(), r.environment(),
                 r.tracingConfig() == null ? null : r.tracingConfig().mode(), r.loggingConfig());
         v.throwIfAny();
-        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.deadLetterConfig(),
-                r.imageConfig(), r.snapStart());
+        deadLetter(r.deadLetterConfig());
+        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.imageConfig(), r.snapStart());
         if (r.runtime() != null) {
             runtimeSupported(r.runtime());
         }
@@ -199,8 +199,23 @@ final class SettingsValidator {
                 orElse(requested.systemLogLevel(), base.systemLogLevel()), orElse(requested.logGroup(), base.logGroup()));
     }
 
+    /**
+     * A dead-letter queue is an SQS queue or SNS topic, which Kindling does not run; rather than accept a
+     * target no event could ever reach, say what does the same job here. An empty TargetArn clears it.
+     */
+    static void deadLetter(DeadLetterConfig dlq) throws RequestException {
+        if (dlq == null || dlq.targetArn() == null || dlq.targetArn().isEmpty()) {
+            return;
+        }
+        throw new RequestException.InvalidParameter("Kindling does not run SQS or SNS, so DeadLetterConfig.TargetArn "
+                + dlq.targetArn() + " cannot receive failed asynchronous events. Instead, set an OnFailure destination"
+                + " to a Kindling function (PutFunctionEventInvokeConfig with DestinationConfig.OnFailure.Destination"
+                + " = arn:aws:lambda:<region>:<account>:function:NAME), or read events that failed every attempt from"
+                + " Kindling's built-in dead-letter store (`kindling dlq ls FUNCTION`).");
+    }
+
     private static void unsupported(List<String> layers, VpcConfig vpc, List<Map<String, Object>> fileSystems, String kmsKey,
-                                    DeadLetterConfig dlq, Map<String, Object> imageConfig, Map<String, Object> snapStart)
+                                    Map<String, Object> imageConfig, Map<String, Object> snapStart)
             throws RequestException {
         List<String> asked = new ArrayList<>();
         if (layers != null && !layers.isEmpty()) {
@@ -215,9 +230,6 @@ final class SettingsValidator {
         }
         if (kmsKey != null && !kmsKey.isEmpty()) {
             asked.add("KMSKeyArn");
-        }
-        if (dlq != null && dlq.targetArn() != null && !dlq.targetArn().isEmpty()) {
-            asked.add("DeadLetterConfig");
         }
         if (imageConfig != null && !imageConfig.isEmpty()) {
             asked.add("ImageConfig");

@@ -23,6 +23,29 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void aDeadLetterQueueIsRefusedWithWhatToUseInsteadAndAnEmptyOneClears() throws Exception {
+        var dlq = new io.kindling.wire.DeadLetterConfig("arn:aws:sqs:us-east-1:123456789012:dlq");
+        var update = new Requests.UpdateFunctionConfiguration(null, null, null, null, null, null, null, null, dlq,
+                null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(() -> validator.forUpdate(update))
+                .isInstanceOf(RequestException.InvalidParameter.class)
+                .hasMessageContaining("DeadLetterConfig.TargetArn arn:aws:sqs:us-east-1:123456789012:dlq")
+                .hasMessageContaining("OnFailure destination to a Kindling function (PutFunctionEventInvokeConfig")
+                .hasMessageContaining("`kindling dlq ls FUNCTION`");
+        var create = create("provided.al2023", "bootstrap", null, null, null, null);
+        var withDlq = new Requests.CreateFunction(create.functionName(), create.runtime(), create.role(), create.handler(),
+                null, null, null, null, null, null, null, dlq, null, null, null, null, null, null, null, null, null, null,
+                null, null);
+        assertThatThrownBy(() -> validator.forCreate(withDlq)).isInstanceOf(RequestException.InvalidParameter.class)
+                .hasMessageContaining("Kindling does not run SQS or SNS");
+
+        var clearing = new Requests.UpdateFunctionConfiguration(null, null, null, null, 256, null, null, null,
+                new io.kindling.wire.DeadLetterConfig(""), null, null, null, null, null, null, null, null, null);
+        FunctionSettings before = validator.forCreate(create);
+        assertThat(validator.forUpdate(clearing).apply(before).memoryMb()).isEqualTo(256);
+    }
+
+    @Test
     void defaultsAreLambdas() throws Exception {
         FunctionSettings s = validator.forCreate(create("provided.al2023", "bootstrap", null, null, null, null));
         assertThat(s.memoryMb()).isEqualTo(128);

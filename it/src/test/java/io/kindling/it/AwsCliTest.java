@@ -265,6 +265,36 @@ class AwsCliTest {
     }
 
     @Test
+    void eventInvokeConfigWithAnOnFailureDestination() {
+        createActive("cli-async");
+        JsonNode put = aws.json("put-function-event-invoke-config", "--function-name", "cli-async",
+                "--maximum-retry-attempts", "1", "--destination-config",
+                "{\"OnFailure\":{\"Destination\":\"" + ARN_PREFIX + "cli-failures\"}}");
+        assertThat(put.path("FunctionArn").asText()).isEqualTo(ARN_PREFIX + "cli-async:$LATEST");
+        assertThat(put.path("MaximumRetryAttempts").asInt()).isEqualTo(1);
+        assertThat(put.path("DestinationConfig").path("OnFailure").path("Destination").asText())
+                .isEqualTo(ARN_PREFIX + "cli-failures");
+        // botocore parses the epoch-seconds number as a timestamp; it prints it in its own format.
+        assertThat(put.path("LastModified").asText()).isNotBlank();
+
+        JsonNode updated = aws.json("update-function-event-invoke-config", "--function-name", "cli-async",
+                "--maximum-event-age-in-seconds", "3600");
+        assertThat(updated.path("MaximumRetryAttempts").asInt()).isEqualTo(1);
+        assertThat(updated.path("MaximumEventAgeInSeconds").asInt()).isEqualTo(3600);
+
+        AwsCli.Result sqs = aws.lambda("put-function-event-invoke-config", "--function-name", "cli-async",
+                "--destination-config", "{\"OnFailure\":{\"Destination\":\"arn:aws:sqs:us-east-1:123456789012:q\"}}");
+        assertServiceError(sqs, "InvalidParameterValueException");
+        assertThat(sqs.stderr()).contains("an SQS queue");
+
+        assertThat(aws.json("list-function-event-invoke-configs", "--function-name", "cli-async")
+                .path("FunctionEventInvokeConfigs")).hasSize(1);
+        aws.ok("delete-function-event-invoke-config", "--function-name", "cli-async");
+        assertServiceError(aws.lambda("get-function-event-invoke-config", "--function-name", "cli-async"),
+                "ResourceNotFoundException");
+    }
+
+    @Test
     void tagAndUntagAFunction() {
         createActive("cli-tags");
         String arn = ARN_PREFIX + "cli-tags";

@@ -18,7 +18,7 @@ class RestartTest {
     Path dir;
 
     @Test
-    void everyFunctionVersionAliasTagAndConcurrencySettingSurvivesKill9() throws Exception {
+    void everyFunctionVersionAliasTagConcurrencyAndAsyncSettingSurvivesKill9() throws Exception {
         GetFunctionResponse latestBefore;
         GetFunctionResponse v1Before;
         var aliasBefore = (software.amazon.awssdk.services.lambda.model.GetAliasResponse) null;
@@ -34,6 +34,11 @@ class RestartTest {
             lambda.putFunctionConcurrency(r -> r.functionName("durable").reservedConcurrentExecutions(7));
             lambda.tagResource(r -> r.resource("arn:aws:lambda:us-east-1:123456789012:function:durable")
                     .tags(Map.of("env", "prod")));
+            lambda.putFunctionEventInvokeConfig(r -> r.functionName("durable").qualifier("live").maximumRetryAttempts(1)
+                    .destinationConfig(d -> d.onFailure(f -> f.destination(
+                            "arn:aws:lambda:us-east-1:123456789012:function:failures"))));
+            lambda.putProvisionedConcurrencyConfig(r -> r.functionName("durable").qualifier("live")
+                    .provisionedConcurrentExecutions(3));
             latestBefore = lambda.getFunction(r -> r.functionName("durable"));
             v1Before = lambda.getFunction(r -> r.functionName("durable").qualifier("1"));
             aliasBefore = lambda.getAlias(r -> r.functionName("durable").name("live"));
@@ -52,6 +57,12 @@ class RestartTest {
             assertThat(v1After.configuration()).isEqualTo(v1Before.configuration());
             assertThat(v1After.configuration().memorySize()).isEqualTo(128);
             assertThat(v1After.configuration().description()).isEqualTo("v1");
+            var asyncAfter = lambda.getFunctionEventInvokeConfig(r -> r.functionName("durable").qualifier("live"));
+            assertThat(asyncAfter.maximumRetryAttempts()).isEqualTo(1);
+            assertThat(asyncAfter.destinationConfig().onFailure().destination())
+                    .isEqualTo("arn:aws:lambda:us-east-1:123456789012:function:failures");
+            assertThat(lambda.getProvisionedConcurrencyConfig(r -> r.functionName("durable").qualifier("live"))
+                    .requestedProvisionedConcurrentExecutions()).isEqualTo(3);
             var aliasAfter = lambda.getAlias(r -> r.functionName("durable").name("live"));
             assertThat(aliasAfter.toString()).isEqualTo(aliasBefore.toString());
             // A function whose preparation the kill may have interrupted still becomes Active.

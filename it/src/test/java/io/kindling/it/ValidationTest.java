@@ -199,7 +199,7 @@ class ValidationTest extends ServerTest {
         assertCreateInvalid(r -> r.vpcConfig(v -> v.subnetIds("subnet-0123456789abcdef0").securityGroupIds("sg-0123456789abcdef0")),
                 "Kindling does not support VpcConfig");
         assertCreateInvalid(r -> r.deadLetterConfig(d -> d.targetArn("arn:aws:sqs:us-east-1:123456789012:dlq")),
-                "Kindling does not support DeadLetterConfig");
+                "`kindling dlq ls FUNCTION`");
         assertCreateInvalid(r -> r.kmsKeyArn("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
                 "Kindling does not support KMSKeyArn");
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,8 @@ final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
     /** Migrations in order; the SQLite {@code user_version} pragma records how many have run. */
-    private static final List<String> MIGRATIONS = List.of("V1__functions_versions_aliases.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__functions_versions_aliases.sql",
+            "V2__event_invoke_and_provisioned_concurrency.sql");
 
     @FunctionalInterface
     interface Work<T> {
@@ -105,16 +107,27 @@ final class Database implements AutoCloseable {
 
     /** Runs {@code work} in one transaction on the database thread: all of it commits or none. */
     <T> T transaction(Work<T> work) throws RegistryException {
+        return transaction(work, result -> {});
+    }
+
+    /**
+     * As {@link #transaction(Work)}, then runs {@code afterCommit} on the database thread once the commit
+     * succeeded. In-memory copies of rows are updated there: since every commit runs on this one thread,
+     * they change in commit order and never hold a value older than the database's.
+     */
+    <T> T transaction(Work<T> work, Consumer<? super T> afterCommit) throws RegistryException {
         try {
             return onThread(() -> {
+                T result;
                 try {
-                    T result = work.run(connection);
+                    result = work.run(connection);
                     connection.commit();
-                    return result;
                 } catch (SQLException | RegistryException | RuntimeException e) {
                     connection.rollback();
                     throw e;
                 }
+                afterCommit.accept(result);
+                return result;
             });
         } catch (SQLException e) {
             throw new RegistryException.StorageFailure(e);

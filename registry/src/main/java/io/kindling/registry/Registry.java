@@ -24,12 +24,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Functions, versions, aliases, tags and reserved concurrency: the control plane's state.
+ * Functions, versions, aliases, tags, reserved concurrency, event invoke configs and provisioned
+ * concurrency configs: the control plane's state.
  *
  * <p>Every public method is one transaction on the database thread (see {@link Database}), so a
  * check such as "no update in progress" and the write that follows it cannot interleave with
@@ -41,6 +44,14 @@ public final class Registry implements AutoCloseable {
     private static final ObjectMapper json = LambdaJson.mapper();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
     private static final TypeReference<Map<String, Double>> WEIGHTS = new TypeReference<>() {};
+    private static final String EVENT_INVOKE_COLUMNS = "function_name, qualifier, maximum_retry_attempts,"
+            + " maximum_event_age_seconds, on_success, on_failure, last_modified";
+    private static final String PROVISIONED_COLUMNS = "p.function_name, p.qualifier, COALESCE(a.function_version,"
+            + " p.qualifier), p.requested, p.allocated, p.status, p.status_reason, p.last_modified"
+            + " FROM provisioned_concurrency p LEFT JOIN aliases a ON a.function_name = p.function_name"
+            + " AND a.name = p.qualifier";
+    private static final String UNPUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished"
+            + " function versions.";
     private static final String VERSION_COLUMNS = "function_name, version_number, settings, code_sha256, code_size,"
             + " revision_id, last_modified, state, state_reason, state_reason_code, update_status, update_reason,"
             + " update_reason_code";
@@ -61,7 +72,16 @@ public final class Registry implements AutoCloseable {
     /** Account-wide concurrency: the limit, and how much of it must stay unreserved (Lambda: 100). */
     public record ConcurrencyLimits(int accountLimit, int minimumUnreserved) {}
 
-    public record Usage(long totalCodeSize, long functionCount, int reservedConcurrency) {}
+    /**
+     * @param provisionedOutsideReservations provisioned concurrency of functions without a reservation: like a
+     *                                       reservation, it is taken from the account's unreserved pool
+     */
+    public record Usage(long totalCodeSize, long functionCount, int reservedConcurrency,
+                        int provisionedOutsideReservations) {
+        public int unreservedConcurrency(ConcurrencyLimits limits) {
+            return limits.accountLimit() - reservedConcurrency - provisionedOutsideReservations;
+        }
+    }
 
     private final Database db;
     private final CodeStore codeStore;
@@ -70,6 +90,15 @@ public final class Registry implements AutoCloseable {
     private volatile CodeListener listener = (name, sha) -> {};
     /** Packages being stored by an upload whose transaction has not finished: sha256 hex → uploads. */
     private final java.util.concurrent.ConcurrentHashMap<String, Integer> pinned = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Every event invoke config row, function name → qualifier → config, so that the async dispatcher's
+     * read on each delivery never waits for the database thread. Not a cache: it holds exactly the table
+     * (loaded at start, bounded by it) and is changed only on the database thread after a commit
+     * ({@link Database#transaction(Database.Work, java.util.function.Consumer)}), so it is never older
+     * than the last committed write.
+     */
+    private final ConcurrentHashMap<String, Map<String, EventInvokeConfig>> eventInvokeConfigs = new ConcurrentHashMap<>();
+    private final List<Runnable> provisionedListeners = new CopyOnWriteArrayList<>();
 
     public Registry(Path databaseFile, CodeStore codeStore, Clock clock, ConcurrencyLimits limits) throws RegistryException {
         try {
@@ -80,6 +109,11 @@ public final class Registry implements AutoCloseable {
         this.codeStore = codeStore;
         this.clock = clock;
         this.limits = limits;
+        List<EventInvokeConfig> stored = db.transaction(c -> queryEventInvokeConfigs(c,
+                "SELECT " + EVENT_INVOKE_COLUMNS + " FROM event_invoke_configs"));
+        for (EventInvokeConfig config : stored) {
+            rememberEventInvokeConfig(config);
+        }
     }
 
     public void onCodePending(CodeListener codeListener) {
@@ -236,20 +270,28 @@ public final class Registry implements AutoCloseable {
         return new Page<>(items, Optional.of(new Cursor(last.functionName(), last.number()).encode()));
     }
 
+    /** Deletes the function with its versions, aliases, event invoke and provisioned concurrency configs. */
     public void deleteFunction(String name) throws RegistryException {
+        boolean[] hadProvisioned = new boolean[1];
         List<String> shas = db.transaction(c -> {
             functionRow(c, name).orElseThrow(() -> new RegistryException.FunctionNotFound(name));
             List<String> codes = new ArrayList<>();
             for (FunctionVersion v : queryVersions(c, "SELECT " + VERSION_COLUMNS + " FROM versions WHERE function_name = ?", name)) {
                 codes.add(v.code().sha256Hex());
             }
+            hadProvisioned[0] = update(c, "DELETE FROM provisioned_concurrency WHERE function_name = ?", name) > 0;
             update(c, "DELETE FROM functions WHERE name = ?", name);
             return codes;
-        });
+        }, codes -> eventInvokeConfigs.remove(name));
         shas.stream().distinct().forEach(this::collectGarbage);
+        if (hadProvisioned[0]) {
+            provisionedChanged();
+        }
     }
 
+    /** Deletes a published version and its event invoke and provisioned concurrency configs. */
     public void deleteVersion(String name, long number) throws RegistryException {
+        boolean[] hadProvisioned = new boolean[1];
         String sha = db.transaction(c -> {
             FunctionVersion v = version(c, name, number);
             List<String> users = new ArrayList<>();
@@ -268,9 +310,20 @@ public final class Registry implements AutoCloseable {
                 throw new RegistryException.VersionInUse(users);
             }
             update(c, "DELETE FROM versions WHERE function_name = ? AND version_number = ?", name, number);
+            hadProvisioned[0] = deleteQualifierConfigs(c, name, v.version());
             return v.code().sha256Hex();
-        });
+        }, deleted -> forgetEventInvokeConfig(name, Long.toString(number)));
         collectGarbage(sha);
+        if (hadProvisioned[0]) {
+            provisionedChanged();
+        }
+    }
+
+    /** Deletes what was configured for one qualifier; true if it had provisioned concurrency. */
+    private static boolean deleteQualifierConfigs(Connection c, String name, String qualifier) throws SQLException {
+        update(c, "DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?", name, qualifier);
+        return update(c, "DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?", name,
+                qualifier) > 0;
     }
 
     // ---------------------------------------------------------------- code preparation
@@ -357,7 +410,8 @@ public final class Registry implements AutoCloseable {
     /** Null arguments keep the current value, as UpdateAlias does. */
     public Alias updateAlias(String name, String aliasName, String version, String description,
                              Map<String, Double> weights, String expectedRevision) throws RegistryException {
-        return db.transaction(c -> {
+        boolean[] repointed = new boolean[1];
+        Alias updated = db.transaction(c -> {
             latest(c, name);
             Alias current = aliasRow(c, name, aliasName);
             if (expectedRevision != null && !expectedRevision.equals(current.revisionId())) {
@@ -367,20 +421,52 @@ public final class Registry implements AutoCloseable {
                     description == null ? current.description() : description,
                     weights == null ? current.additionalVersionWeights() : weights, newRevision());
             requireVersions(c, name, next.functionVersion(), next.additionalVersionWeights());
+            repointed[0] = !next.functionVersion().equals(current.functionVersion())
+                    && repointProvisioned(c, name, aliasName, next.functionVersion());
             update(c, "UPDATE aliases SET function_version = ?, description = ?, routing = ?, revision_id = ?"
                     + " WHERE function_name = ? AND name = ?", next.functionVersion(), next.description(),
                     toJson(next.additionalVersionWeights()), next.revisionId(), name, aliasName);
             return next;
         });
+        if (repointed[0]) {
+            provisionedChanged();
+        }
+        return updated;
     }
 
+    /**
+     * An alias with provisioned concurrency now points to {@code version}: its environments must be
+     * prepared again for that version, so the config starts over. Refused where a put would be.
+     * Returns whether the alias had provisioned concurrency.
+     */
+    private static boolean repointProvisioned(Connection c, String name, String aliasName, String version)
+            throws SQLException, RegistryException {
+        if (findProvisioned(c, name, aliasName).isEmpty()) {
+            return false;
+        }
+        if (version.equals(FunctionVersion.LATEST)) {
+            throw new RegistryException.InvalidRequest(UNPUBLISHED);
+        }
+        if (findProvisioned(c, name, version).isPresent()) {
+            throw new RegistryException.ConfigurationConflict("Alias can't be used for Provisioned Concurrency"
+                    + " configuration on an already Provisioned version");
+        }
+        update(c, "UPDATE provisioned_concurrency SET allocated = 0, status = ?, status_reason = NULL"
+                + " WHERE function_name = ? AND qualifier = ?", ProvisionedStatus.IN_PROGRESS.name(), name, aliasName);
+        return true;
+    }
+
+    /** Deletes the alias and its event invoke and provisioned concurrency configs. */
     public void deleteAlias(String name, String aliasName) throws RegistryException {
-        db.transaction(c -> {
+        boolean hadProvisioned = db.transaction(c -> {
             latest(c, name);
             // Lambda answers 204 whether or not the alias existed.
             update(c, "DELETE FROM aliases WHERE function_name = ? AND name = ?", name, aliasName);
-            return null;
-        });
+            return deleteQualifierConfigs(c, name, aliasName);
+        }, had -> forgetEventInvokeConfig(name, aliasName));
+        if (hadProvisioned) {
+            provisionedChanged();
+        }
     }
 
     public Page<Alias> listAliases(String name, String versionFilter, String marker, int maxItems)
@@ -437,8 +523,16 @@ public final class Registry implements AutoCloseable {
     public int putReservedConcurrency(String name, int reserved) throws RegistryException {
         return db.transaction(c -> {
             FunctionRecord f = functionRow(c, name).orElseThrow(() -> new RegistryException.FunctionNotFound(name));
+            int provisioned = provisionedTotal(c, name, null);
+            if (reserved < provisioned) {
+                throw new RegistryException.InvalidRequest("Specified ReservedConcurrentExecutions for function ("
+                        + reserved + ") is less than the function's total provisioned concurrency (" + provisioned
+                        + "). Lower or delete its provisioned concurrency configurations first.");
+            }
             int others = reservedTotal(c) - f.reservedConcurrency().orElse(0);
-            if (limits.accountLimit() - others - reserved < limits.minimumUnreserved()) {
+            int othersProvisioned = provisionedOutsideReservations(c)
+                    - (f.reservedConcurrency().isPresent() ? 0 : provisioned);
+            if (limits.accountLimit() - others - othersProvisioned - reserved < limits.minimumUnreserved()) {
                 throw new RegistryException.InvalidRequest("Specified ReservedConcurrentExecutions for function"
                         + " decreases account's UnreservedConcurrentExecution below its minimum value of ["
                         + limits.minimumUnreserved() + "].");
@@ -506,7 +600,7 @@ public final class Registry implements AutoCloseable {
             try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM functions"); ResultSet rs = s.executeQuery()) {
                 count = rs.getLong(1);
             }
-            return new Usage(size, count, reservedTotal(c));
+            return new Usage(size, count, reservedTotal(c), provisionedOutsideReservations(c));
         });
     }
 
@@ -515,6 +609,331 @@ public final class Registry implements AutoCloseable {
              ResultSet rs = s.executeQuery()) {
             return rs.getInt(1);
         }
+    }
+
+    // ---------------------------------------------------------------- event invoke configs
+
+    /**
+     * The event invoke config of exactly this qualifier ({@code $LATEST} when null), for the async
+     * dispatcher: read from memory, never waits for the database. An alias's config is found under the
+     * alias name, not under the version it points to.
+     */
+    public Optional<EventInvokeConfig> eventInvokeConfig(String functionName, String qualifier) {
+        Map<String, EventInvokeConfig> ofFunction = eventInvokeConfigs.get(functionName);
+        return ofFunction == null ? Optional.empty()
+                : Optional.ofNullable(ofFunction.get(qualifier == null ? FunctionVersion.LATEST : qualifier));
+    }
+
+    /** PutFunctionEventInvokeConfig: replaces the whole config; members not given are unset. */
+    public EventInvokeConfig putEventInvokeConfig(String name, String qualifier, EventInvokeSettings settings)
+            throws RegistryException {
+        return changeEventInvokeConfig(name, qualifier, current -> settings, false);
+    }
+
+    /** UpdateFunctionEventInvokeConfig: {@code change} merges into the existing config, which must exist. */
+    public EventInvokeConfig updateEventInvokeConfig(String name, String qualifier,
+                                                     UnaryOperator<EventInvokeSettings> change) throws RegistryException {
+        return changeEventInvokeConfig(name, qualifier, change, true);
+    }
+
+    private EventInvokeConfig changeEventInvokeConfig(String name, String qualifier,
+                                                      UnaryOperator<EventInvokeSettings> change, boolean mustExist)
+            throws RegistryException {
+        String q = qualifier == null ? FunctionVersion.LATEST : qualifier;
+        return db.transaction(c -> {
+            resolveLocked(c, name, q);
+            Optional<EventInvokeConfig> current = findEventInvokeConfig(c, name, q);
+            if (mustExist && current.isEmpty()) {
+                throw new RegistryException.EventInvokeConfigNotFound(name, q);
+            }
+            EventInvokeSettings s = change.apply(current.map(EventInvokeConfig::settings).orElse(EventInvokeSettings.NONE));
+            EventInvokeConfig next = new EventInvokeConfig(name, q, s.maximumRetryAttempts(), s.maximumEventAgeSeconds(),
+                    s.onSuccess(), s.onFailure(), clock.instant());
+            update(c, "INSERT OR REPLACE INTO event_invoke_configs(" + EVENT_INVOKE_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?)", name, q, boxed(next.maximumRetryAttempts()),
+                    boxed(next.maximumEventAgeSeconds()), next.onSuccess().orElse(null), next.onFailure().orElse(null),
+                    next.lastModified().toString());
+            return next;
+        }, this::rememberEventInvokeConfig);
+    }
+
+    /** GetFunctionEventInvokeConfig: the config, or why there is none (function, qualifier or config missing). */
+    public EventInvokeConfig getEventInvokeConfig(String name, String qualifier) throws RegistryException {
+        String q = qualifier == null ? FunctionVersion.LATEST : qualifier;
+        return db.transaction(c -> {
+            resolveLocked(c, name, q);
+            return findEventInvokeConfig(c, name, q).orElseThrow(
+                    () -> new RegistryException.EventInvokeConfigNotFound(name, q));
+        });
+    }
+
+    public void deleteEventInvokeConfig(String name, String qualifier) throws RegistryException {
+        String q = qualifier == null ? FunctionVersion.LATEST : qualifier;
+        db.transaction(c -> {
+            resolveLocked(c, name, q);
+            if (update(c, "DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?", name, q) == 0) {
+                throw new RegistryException.EventInvokeConfigNotFound(name, q);
+            }
+            return null;
+        }, deleted -> forgetEventInvokeConfig(name, q));
+    }
+
+    /** A function's configs in qualifier order. */
+    public Page<EventInvokeConfig> listEventInvokeConfigs(String name, String marker, int maxItems)
+            throws RegistryException {
+        String after = marker == null ? "" : Cursor.decode(marker).name();
+        return db.transaction(c -> {
+            latest(c, name);
+            List<EventInvokeConfig> rows = queryEventInvokeConfigs(c, "SELECT " + EVENT_INVOKE_COLUMNS
+                    + " FROM event_invoke_configs WHERE function_name = ? AND qualifier > ? ORDER BY qualifier LIMIT ?",
+                    name, after, maxItems + 1);
+            if (rows.size() <= maxItems) {
+                return new Page<>(rows, Optional.empty());
+            }
+            List<EventInvokeConfig> items = rows.subList(0, maxItems);
+            return new Page<>(items, Optional.of(new Cursor(items.getLast().qualifier(), 0).encode()));
+        });
+    }
+
+    /** Runs on the database thread after a commit (see {@link #eventInvokeConfigs}). */
+    private void rememberEventInvokeConfig(EventInvokeConfig config) {
+        eventInvokeConfigs.compute(config.functionName(), (name, current) -> {
+            Map<String, EventInvokeConfig> next = current == null ? new HashMap<>() : new HashMap<>(current);
+            next.put(config.qualifier(), config);
+            return Map.copyOf(next);
+        });
+    }
+
+    /** Runs on the database thread after a commit (see {@link #eventInvokeConfigs}). */
+    private void forgetEventInvokeConfig(String name, String qualifier) {
+        eventInvokeConfigs.computeIfPresent(name, (n, current) -> {
+            Map<String, EventInvokeConfig> next = new HashMap<>(current);
+            next.remove(qualifier);
+            return next.isEmpty() ? null : Map.copyOf(next);
+        });
+    }
+
+    private static Optional<EventInvokeConfig> findEventInvokeConfig(Connection c, String name, String qualifier)
+            throws SQLException {
+        return queryEventInvokeConfigs(c, "SELECT " + EVENT_INVOKE_COLUMNS + " FROM event_invoke_configs"
+                + " WHERE function_name = ? AND qualifier = ?", name, qualifier).stream().findFirst();
+    }
+
+    private static List<EventInvokeConfig> queryEventInvokeConfigs(Connection c, String sql, Object... args)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, args);
+            List<EventInvokeConfig> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new EventInvokeConfig(rs.getString(1), rs.getString(2), optionalInt(rs, 3), optionalInt(rs, 4),
+                            Optional.ofNullable(rs.getString(5)), Optional.ofNullable(rs.getString(6)),
+                            Instant.parse(rs.getString(7))));
+                }
+            }
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- provisioned concurrency
+
+    /**
+     * Told after every change to which environments should be kept prepared: a put or delete, a deleted
+     * function, version or alias that had a config, an alias with a config now pointing elsewhere. Runs on
+     * the thread that made the change, after its commit; it should only wake the reconciler.
+     */
+    public void addProvisionedConcurrencyListener(Runnable onChange) {
+        provisionedListeners.add(onChange);
+    }
+
+    private void provisionedChanged() {
+        for (Runnable listener : provisionedListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("provisioned concurrency listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * PutProvisionedConcurrencyConfig, with Lambda's checks: a published version or an alias to one; not
+     * both an alias and the version it points to; within the function's reservation if it has one, else
+     * leaving the account's unreserved minimum. The config starts IN_PROGRESS with nothing allocated.
+     */
+    public ProvisionedConcurrency putProvisionedConcurrency(String name, String qualifier, int requested)
+            throws RegistryException {
+        ProvisionedConcurrency put = db.transaction(c -> {
+            FunctionRecord f = functionRow(c, name).orElseThrow(() -> new RegistryException.FunctionNotFound(name));
+            String resolved = provisionableVersion(c, name, qualifier);
+            if (isVersionNumber(qualifier)) {
+                try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM provisioned_concurrency p JOIN aliases a"
+                        + " ON a.function_name = p.function_name AND a.name = p.qualifier"
+                        + " WHERE p.function_name = ? AND a.function_version = ? LIMIT 1")) {
+                    bind(s, name, qualifier);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            throw new RegistryException.ConfigurationConflict(
+                                    "Version is pointed by a Provisioned Concurrency alias");
+                        }
+                    }
+                }
+            } else if (findProvisioned(c, name, resolved).isPresent()) {
+                throw new RegistryException.ConfigurationConflict("Alias can't be used for Provisioned Concurrency"
+                        + " configuration on an already Provisioned version");
+            }
+            int othersOfFunction = provisionedTotal(c, name, qualifier);
+            if (f.reservedConcurrency().isPresent()) {
+                if (othersOfFunction + requested > f.reservedConcurrency().getAsInt()) {
+                    throw new RegistryException.InvalidRequest("Requested Provisioned Concurrency should not be greater"
+                            + " than the reservedConcurrentExecution for function");
+                }
+            } else {
+                int current = findProvisioned(c, name, qualifier).map(ProvisionedConcurrency::requested).orElse(0);
+                int unreserved = limits.accountLimit() - reservedTotal(c) - provisionedOutsideReservations(c)
+                        + current - requested;
+                if (unreserved < limits.minimumUnreserved()) {
+                    throw new RegistryException.InvalidRequest("Specified ConcurrentExecutions for function decreases"
+                            + " account's UnreservedConcurrentExecution below its minimum value of ["
+                            + limits.minimumUnreserved() + "].");
+                }
+            }
+            ProvisionedConcurrency config = new ProvisionedConcurrency(name, qualifier, resolved, requested, 0,
+                    ProvisionedStatus.IN_PROGRESS, Optional.empty(), clock.instant());
+            update(c, "INSERT OR REPLACE INTO provisioned_concurrency(function_name, qualifier, requested, allocated,"
+                    + " status, status_reason, last_modified) VALUES (?, ?, ?, 0, ?, NULL, ?)", name, qualifier, requested,
+                    config.status().name(), config.lastModified().toString());
+            return config;
+        });
+        provisionedChanged();
+        return put;
+    }
+
+    /** The version a provisioned concurrency qualifier stands for; refuses $LATEST and aliases of it. */
+    private static String provisionableVersion(Connection c, String name, String qualifier)
+            throws SQLException, RegistryException {
+        if (qualifier == null || qualifier.equals(FunctionVersion.LATEST)) {
+            throw new RegistryException.InvalidRequest(UNPUBLISHED);
+        }
+        if (isVersionNumber(qualifier)) {
+            return version(c, name, Long.parseLong(qualifier)).version();
+        }
+        Alias alias = aliasRow(c, name, qualifier);
+        if (alias.functionVersion().equals(FunctionVersion.LATEST)) {
+            throw new RegistryException.InvalidRequest(UNPUBLISHED);
+        }
+        return alias.functionVersion();
+    }
+
+    /** GetProvisionedConcurrencyConfig: the config, or why there is none. */
+    public ProvisionedConcurrency getProvisionedConcurrency(String name, String qualifier) throws RegistryException {
+        return db.transaction(c -> {
+            resolveLocked(c, name, qualifier);
+            return findProvisioned(c, name, qualifier).orElseThrow(
+                    () -> new RegistryException.ProvisionedConcurrencyNotFound(name, qualifier));
+        });
+    }
+
+    /** The config of exactly this qualifier, if any; for the worker (no error when function or qualifier are gone). */
+    public Optional<ProvisionedConcurrency> provisionedConcurrency(String functionName, String qualifier)
+            throws RegistryException {
+        return db.transaction(c -> findProvisioned(c, functionName, qualifier));
+    }
+
+    /** Every config of every function, for the worker's reconciler. */
+    public List<ProvisionedConcurrency> provisionedConcurrency() throws RegistryException {
+        return db.transaction(c -> queryProvisioned(c, "SELECT " + PROVISIONED_COLUMNS
+                + " ORDER BY p.function_name, p.qualifier"));
+    }
+
+    /** DeleteProvisionedConcurrencyConfig; deleting a config that does not exist succeeds, as in Lambda. */
+    public void deleteProvisionedConcurrency(String name, String qualifier) throws RegistryException {
+        boolean deleted = db.transaction(c -> {
+            resolveLocked(c, name, qualifier);
+            return update(c, "DELETE FROM provisioned_concurrency WHERE function_name = ? AND qualifier = ?",
+                    name, qualifier) > 0;
+        });
+        if (deleted) {
+            provisionedChanged();
+        }
+    }
+
+    public Page<ProvisionedConcurrency> listProvisionedConcurrency(String name, String marker, int maxItems)
+            throws RegistryException {
+        String after = marker == null ? "" : Cursor.decode(marker).name();
+        return db.transaction(c -> {
+            latest(c, name);
+            List<ProvisionedConcurrency> rows = queryProvisioned(c, "SELECT " + PROVISIONED_COLUMNS
+                    + " WHERE p.function_name = ? AND p.qualifier > ? ORDER BY p.qualifier LIMIT ?", name, after,
+                    maxItems + 1);
+            if (rows.size() <= maxItems) {
+                return new Page<>(rows, Optional.empty());
+            }
+            List<ProvisionedConcurrency> items = rows.subList(0, maxItems);
+            return new Page<>(items, Optional.of(new Cursor(items.getLast().qualifier(), 0).encode()));
+        });
+    }
+
+    /**
+     * The worker's progress on one config: how many environments of its resolved version are prepared.
+     * Ignored if the config is gone (deleted while the worker was preparing).
+     */
+    public void reportProvisioned(String functionName, String qualifier, int allocated, ProvisionedStatus status,
+                                  Optional<String> reason) throws RegistryException {
+        db.transaction(c -> update(c, "UPDATE provisioned_concurrency SET allocated = ?, status = ?, status_reason = ?"
+                + " WHERE function_name = ? AND qualifier = ?", allocated, status.name(), reason.orElse(null),
+                functionName, qualifier));
+    }
+
+    private static Optional<ProvisionedConcurrency> findProvisioned(Connection c, String name, String qualifier)
+            throws SQLException {
+        return queryProvisioned(c, "SELECT " + PROVISIONED_COLUMNS + " WHERE p.function_name = ? AND p.qualifier = ?",
+                name, qualifier).stream().findFirst();
+    }
+
+    private static List<ProvisionedConcurrency> queryProvisioned(Connection c, String sql, Object... args)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, args);
+            List<ProvisionedConcurrency> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ProvisionedConcurrency(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            rs.getInt(5), ProvisionedStatus.valueOf(rs.getString(6)), Optional.ofNullable(rs.getString(7)),
+                            Instant.parse(rs.getString(8))));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The function's requested provisioned concurrency, all qualifiers but {@code except} (null: all). */
+    private static int provisionedTotal(Connection c, String name, String except) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(requested), 0) FROM provisioned_concurrency"
+                + " WHERE function_name = ? AND qualifier IS NOT ?")) {
+            bind(s, name, except);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Provisioned concurrency of functions without a reservation: it comes out of the unreserved pool. */
+    private static int provisionedOutsideReservations(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(p.requested), 0) FROM provisioned_concurrency p"
+                + " JOIN functions f ON f.name = p.function_name WHERE f.reserved_concurrency IS NULL");
+             ResultSet rs = s.executeQuery()) {
+            return rs.getInt(1);
+        }
+    }
+
+    private static OptionalInt optionalInt(ResultSet rs, int column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(value);
+    }
+
+    private static Integer boxed(OptionalInt value) {
+        return value.isPresent() ? value.getAsInt() : null;
     }
 
     // ---------------------------------------------------------------- code package lifecycle

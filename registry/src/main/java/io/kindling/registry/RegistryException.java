@@ -98,6 +98,37 @@ public sealed abstract class RegistryException extends Exception {
         }
     }
 
+    /** The function and qualifier exist, but no event invoke config was put for the qualifier. */
+    public static final class EventInvokeConfigNotFound extends RegistryException {
+        public final String function;
+        public final String qualifier;
+
+        EventInvokeConfigNotFound(String function, String qualifier) {
+            super("no event invoke config: " + function + ":" + qualifier, null);
+            this.function = function;
+            this.qualifier = qualifier;
+        }
+    }
+
+    /** The function and qualifier exist, but no provisioned concurrency was put for the qualifier. */
+    public static final class ProvisionedConcurrencyNotFound extends RegistryException {
+        public final String function;
+        public final String qualifier;
+
+        ProvisionedConcurrencyNotFound(String function, String qualifier) {
+            super("no provisioned concurrency config: " + function + ":" + qualifier, null);
+            this.function = function;
+            this.qualifier = qualifier;
+        }
+    }
+
+    /** A change that contradicts another configuration (e.g. provisioned concurrency on an alias and its version). */
+    public static final class ConfigurationConflict extends RegistryException {
+        ConfigurationConflict(String message) {
+            super(message, null);
+        }
+    }
+
     /** A request that is well-formed but not allowed in the registry's current state. */
     public static final class InvalidRequest extends RegistryException {
         InvalidRequest(String message) {

@@ -76,4 +76,10 @@ public final class Requests {
     public record PutFunctionConcurrency(Integer reservedConcurrentExecutions) {}
 
     public record TagResource(Map<String, String> tags) {}
+
+    /** The body of both PutFunctionEventInvokeConfig (replace) and UpdateFunctionEventInvokeConfig (merge). */
+    public record FunctionEventInvokeConfig(Integer maximumRetryAttempts, Integer maximumEventAgeInSeconds,
+                                            DestinationConfig destinationConfig) {}
+
+    public record PutProvisionedConcurrencyConfig(Integer provisionedConcurrentExecutions) {}
 }

@@ -1,0 +1,6 @@
+package io.kindling.wire;
+
+import java.util.List;
+
+public record ListFunctionEventInvokeConfigsResponse(List<FunctionEventInvokeConfig> functionEventInvokeConfigs,
+                                                     String nextMarker) {}

@@ -1,0 +1,6 @@
+package io.kindling.wire;
+
+import java.util.List;
+
+public record ListProvisionedConcurrencyConfigsResponse(
+        List<ProvisionedConcurrencyConfigListItem> provisionedConcurrencyConfigs, String nextMarker) {}
