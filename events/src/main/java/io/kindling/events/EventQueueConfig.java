@@ -59,6 +59,11 @@ public record EventQueueConfig(int maxQueuedEvents, int parallelism, Duration re
                 grace, maxDeadLettersPerFunction, maxBatch);
     }
 
+    public EventQueueConfig withMaxDeadLettersPerFunction(int n) {
+        return new EventQueueConfig(maxQueuedEvents, parallelism, retryBaseDelay, throttleBaseDelay, throttleMaxDelay,
+                closeGrace, n, maxBatch);
+    }
+
     /** The wait after the k-th consecutive refusal (1-based): base × 2^(k-1), capped. */
     Duration throttleDelay(int refusals) {
         int shift = Math.min(Math.max(refusals - 1, 0), 30);

@@ -231,7 +231,8 @@ final class EventStore implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> submit(boolean durable, Work<T> work) {
+    /** Queues {@code work} for the next batch; fsynced at commit when {@code durable}. */
+    <T> CompletableFuture<T> submit(boolean durable, Work<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
         submitLock.lock();
         try {

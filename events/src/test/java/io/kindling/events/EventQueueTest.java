@@ -89,8 +89,7 @@ class EventQueueTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("queue never reached the expected state: " + q.queues());
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
         }
     }
 
