@@ -203,18 +203,23 @@ public final class EventQueue implements AutoCloseable {
     /**
      * Moves the function's dead letters (all, or the one with {@code id}) back into the queue in one
      * transaction, with no invocations counted and their age starting now; as many as the queue has room
-     * for. Returns how many moved.
+     * for (the rest stay dead letters). Returns how many moved: 0 when there were none.
      *
-     * @throws QueueFullException when the queue has no room at all
+     * @throws QueueFullException when there are dead letters to move but the queue has no room at all
      */
     public int replay(String functionName, Optional<String> id) throws EventQueueException {
+        // reserve room for what is there, not for everything free: enqueues go on meanwhile
+        int wanted = id.isPresent() ? 1 : await(store.deadLetterCount(functionName));
+        if (wanted == 0) {
+            return 0;
+        }
         int room;
         lock.lock();
         try {
             if (closing) {
                 throw new EventQueueException.Closed();
             }
-            room = config.maxQueuedEvents() - stored;
+            room = Math.min(wanted, config.maxQueuedEvents() - stored);
             if (room <= 0) {
                 throw new QueueFullException(config.maxQueuedEvents());
             }

@@ -77,6 +77,7 @@ final class EventStore implements AutoCloseable {
                 migrate();
                 opened.complete(null);
             } catch (SQLException | RuntimeException e) {
+                closeQuietly();
                 opened.completeExceptionally(e);
                 return;
             }
@@ -172,6 +173,13 @@ final class EventStore implements AutoCloseable {
             s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
         } catch (SQLException e) {
             log.warn("events database checkpoint failed: {}", e.getMessage());
+        }
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (connection == null) {
+            return;
         }
         try {
             connection.close();
@@ -418,6 +426,18 @@ final class EventStore implements AutoCloseable {
                 }
             }
             return out;
+        });
+    }
+
+    /** How many dead letters a function has. */
+    CompletableFuture<Integer> deadLetterCount(String function) {
+        return submit(false, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM dead_letters WHERE function = ?")) {
+                s.setString(1, function);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.getInt(1);
+                }
+            }
         });
     }
 

@@ -444,6 +444,28 @@ class EventQueueTest {
     }
 
     @Test
+    void replayMovesOnlyWhatTheQueueHasRoomFor() throws Exception {
+        settings.put("f", settings(0, Optional.empty(), Optional.empty()));
+        delivery.on("f", e -> unhandled("{}"));
+        EventQueue q = open(fast().withMaxQueuedEvents(2));
+        for (int i = 1; i <= 3; i++) {
+            done(q.enqueue(event("f", "{}")));
+            int n = i;
+            eventually(q, s -> s.size() == 1 && s.getFirst().deadLetters() == n && s.getFirst().queued() == 0
+                    && s.getFirst().inFlight() == 0);
+        }
+        delivery.on("f", e -> {
+            ScriptedDelivery.await(release);
+            return success("null");
+        });
+        assertThat(q.replay("f", Optional.empty())).isEqualTo(2);
+        assertThat(q.deadLetters("f", 10)).hasSize(1);
+        assertThatThrownBy(() -> q.enqueue(event("f", "{}"))).isInstanceOf(QueueFullException.class);
+        assertThatThrownBy(() -> q.replay("f", Optional.empty())).isInstanceOf(QueueFullException.class);
+        assertThat(q.replay("nobody", Optional.empty())).isZero();
+    }
+
+    @Test
     void aDeletedFunctionLosesItsQueuedEventsAndDeadLetters() throws Exception {
         settings.put("f", settings(0, Optional.empty(), Optional.empty()));
         delivery.on("f", e -> unhandled("{}"));
