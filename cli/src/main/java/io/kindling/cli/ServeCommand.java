@@ -1,7 +1,8 @@
 package io.kindling.cli;
 
-import io.kindling.counting.ScalingRate;
 import io.kindling.assignment.LifecycleSettings;
+import io.kindling.counting.ScalingRate;
+import io.kindling.events.EventQueueConfig;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
 import io.kindling.server.WorkerConfig;
@@ -53,8 +54,35 @@ final class ServeCommand implements Callable<Integer> {
             defaultValue = "600")
     long idleTimeoutSeconds;
 
+    @Option(names = "--scaling-rate", paramLabel = "N",
+            description = "New concurrent invocations one function may add every 10 s (Lambda's: ${DEFAULT-VALUE})",
+            defaultValue = "1000")
+    int scalingStep;
+
+    @Option(names = "--async-parallelism", paramLabel = "N",
+            description = "Async events delivered at once, shared fairly among functions (default: ${DEFAULT-VALUE})",
+            defaultValue = "64")
+    int asyncParallelism;
+
+    @Option(names = "--async-retry-delay", paramLabel = "SECONDS",
+            description = "Delay before an async event's first retry; the second waits twice as long (Lambda's: "
+                    + "${DEFAULT-VALUE})", defaultValue = "60")
+    double asyncRetryDelaySeconds;
+
+    @Option(names = "--async-max-queued", paramLabel = "N",
+            description = "Async events the queue holds at most; beyond it Event invokes get 429 (default: "
+                    + "${DEFAULT-VALUE})", defaultValue = "100000")
+    int asyncMaxQueued;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    private EventQueueConfig events() {
+        EventQueueConfig defaults = EventQueueConfig.defaults();
+        return defaults.withParallelism(asyncParallelism).withMaxQueuedEvents(asyncMaxQueued)
+                .withDelays(Duration.ofMillis(Math.round(asyncRetryDelaySeconds * 1000)), defaults.throttleBaseDelay(),
+                        defaults.throttleMaxDelay());
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -73,7 +101,8 @@ final class ServeCommand implements Callable<Integer> {
             worker = worker.withSandboxMemoryBytes(sandboxMemoryMb << 20);
         }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
-                accountConcurrency, worker, ScalingRate.LAMBDA);
+                accountConcurrency, worker, new ScalingRate(scalingStep, ScalingRate.LAMBDA.period()),
+                events());
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

@@ -58,6 +58,8 @@ class AsyncDurabilityTest {
                             if (accepted.size() == KILL_AFTER) {
                                 first.kill9();
                             }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
                         } catch (RuntimeException e) {
                             refused.incrementAndGet(); // the server is gone: no 202, no promise
                         }

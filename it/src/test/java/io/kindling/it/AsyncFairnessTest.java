@@ -41,7 +41,7 @@ class AsyncFairnessTest {
     @BeforeAll
     static void startServer() throws Exception {
         server = TestServer.start(dir, w -> w, s -> s.withEvents(EventQueueConfig.defaults()
-                .withParallelism(PARALLELISM).withRetryBaseDelay(Duration.ofMillis(100))));
+                .withParallelism(PARALLELISM).withDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1))));
         lambda = server.client();
         kindling = new KindlingCalls(server.endpoint());
     }

@@ -100,6 +100,15 @@ final class DataDirectory implements AutoCloseable {
         return logs;
     }
 
+    /** The async queue's database (events.db): events carry callers' payloads, so 0700. */
+    Path eventsDir() throws IOException {
+        Path events = root.resolve("events");
+        if (!Files.isDirectory(events)) {
+            Files.createDirectories(events, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return events;
+    }
+
     Path stagingDir() {
         return root.resolve("staging");
     }

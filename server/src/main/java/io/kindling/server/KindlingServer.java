@@ -3,6 +3,8 @@ package io.kindling.server;
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
 import io.kindling.counting.ConcurrencyCounter;
+import io.kindling.events.EventQueue;
+import io.kindling.events.FunctionArns;
 import io.kindling.frontend.Arns;
 import io.kindling.frontend.AsyncEvents;
 import io.kindling.frontend.FrontendHandler;
@@ -53,6 +55,7 @@ public final class KindlingServer implements AutoCloseable {
     private final Registry registry;
     private final CodeActivation activation;
     private final Invoker invoker;
+    private final EventQueue queue;
     private final FunctionLogs logs;
     private final Server jetty;
     private final ServerConnector connector;
@@ -60,8 +63,9 @@ public final class KindlingServer implements AutoCloseable {
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Invoker invoker, FunctionLogs logs, Server jetty, ServerConnector connector,
+                           Invoker invoker, EventQueue queue, FunctionLogs logs, Server jetty, ServerConnector connector,
                            Credentials credentials) {
+        this.queue = queue;
         this.logs = logs;
         this.config = config;
         this.dataDir = dataDir;
@@ -77,6 +81,7 @@ public final class KindlingServer implements AutoCloseable {
         DataDirectory dataDir = DataDirectory.open(config.dataDir());
         Invoker invoker = null;
         FunctionLogs logs = null;
+        EventQueue queue = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -92,7 +97,10 @@ public final class KindlingServer implements AutoCloseable {
             ConcurrencyCounter counter = new ConcurrencyCounter(config.accountConcurrency(), config.scaling());
             registry.reservedConcurrency().forEach((function, reserved) ->
                     counter.reserve(function, OptionalInt.of(reserved)));
-            AsyncEvents events = new AsyncEvents.Unavailable("Kindling does not run asynchronous invocations yet");
+            queue = EventQueue.open(dataDir.eventsDir(), config.events(),
+                    new AsyncDelivery(registry, invoker, counter, arns), new RegistryEventSettings(registry),
+                    new FunctionArns(config.region(), config.accountId()));
+            AsyncEvents events = new QueuedEvents(queue, Clock.systemUTC());
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -131,8 +139,12 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, invoker, logs, jetty, connector, credentials);
+            return new KindlingServer(config, dataDir, registry, activation, invoker, queue, logs, jetty, connector,
+                    credentials);
         } catch (Exception e) {
+            if (queue != null) {
+                queue.close();
+            }
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }
@@ -215,6 +227,8 @@ public final class KindlingServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
+            // The queue first: its deliveries in flight finish on the worker; the rest stays on disk for the next start.
+            queue.close();
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }

@@ -1,6 +1,7 @@
 package io.kindling.server;
 
 import io.kindling.counting.ScalingRate;
+import io.kindling.events.EventQueueConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -18,10 +19,11 @@ import java.util.Optional;
  * @param accountConcurrency account concurrency limit (Lambda's default: 1000)
  * @param worker             how functions run: sandbox memory cap, environment lifecycle
  * @param scaling            how fast one function may add concurrency (Lambda's: 1,000 every 10 s)
+ * @param events             the async queue: its bound, parallelism, retry and throttle delays
  */
 public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
                            Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker,
-                           ScalingRate scaling) {
+                           ScalingRate scaling, EventQueueConfig events) {
 
     public static final int DEFAULT_PORT = 9070;
 
@@ -29,18 +31,28 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
 
     public static ServerConfig defaults() {
         return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
-                Optional.empty(), 1000, WorkerConfig.defaults(), ScalingRate.LAMBDA);
+                Optional.empty(), 1000, WorkerConfig.defaults(), ScalingRate.LAMBDA, EventQueueConfig.defaults());
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling);
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling);
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events);
     }
 
     public ServerConfig withWorker(WorkerConfig newWorker) {
-        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling);
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling, events);
+    }
+
+    public ServerConfig withScaling(ScalingRate newScaling) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
+                newScaling, events);
+    }
+
+    public ServerConfig withEvents(EventQueueConfig newEvents) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
+                scaling, newEvents);
     }
 }
