@@ -64,7 +64,10 @@ public final class ExecutionEnvironment {
     private static final Logger log = LoggerFactory.getLogger(ExecutionEnvironment.class);
     private static final DateTimeFormatter LOG_STREAM_DATE = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
 
-    /** Lambda's limit on the init phase of an on-demand environment. */
+    /**
+     * Lambda's limit on the init phase of an on-demand environment; provisioned ones keep it too, so an init that
+     * hangs is reported as failed within seconds rather than holding a slot of the requested count.
+     */
     static final Duration INIT_TIMEOUT = Duration.ofSeconds(10);
 
     private final String id;
@@ -99,7 +102,7 @@ public final class ExecutionEnvironment {
     /** When the sandbox start began, and how long init took (start to the runtime's first /next); null before. */
     private long startedNanos;
     private Duration initDuration;
-    /** Whether the next REPORT is the cold start's (carries Init Duration). */
+    /** Whether the next REPORT is an on-demand cold start's (carries Init Duration). */
     private boolean firstInvocation;
     /** When the pending invocation was delivered (or, for an init failure, assigned); and whether START is written. */
     private long invocationStartedNanos;
