@@ -17,10 +17,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every new environment is first admitted by the worker's {@link MemoryBudget}, which may evict other functions'
  * idle on-demand environments or refuse.
  *
- * <p>Threads: {@link #invoke} and {@link #close} may be called from any thread; the pool's bookkeeping is under one
- * short lock, and the environment work happens on each environment's own thread.
+ * <p>Threads: {@link #invoke}, {@link #provision} and {@link #close} may be called from any thread; the pool's
+ * bookkeeping is under one short lock, and the environment work happens on each environment's own thread. Replacing a
+ * provisioned environment happens on the thread of the one that ended; a retry after a failure on a virtual thread
+ * the timer starts. The provisioned-concurrency listener is called outside the lock.
  */
 public final class FunctionPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FunctionPool.class);
@@ -92,6 +94,8 @@ public final class FunctionPool implements AutoCloseable {
     private String provisionFailure;
     /** The pending retry after a failure, or null; while it is pending no provisioned environment is started. */
     private ScheduledFuture<?> provisionRetry;
+    /** Bumped whenever a retry is armed or cancelled, so a retry that already fired when it was cancelled does nothing. */
+    private long retryGeneration;
     private Duration nextRetryDelay = FIRST_PROVISION_RETRY;
     /** The newest status not yet given to the listener, and whether a thread is giving one now (in order, no overlap). */
     private ProvisionStatus unsentStatus;
@@ -328,10 +332,7 @@ public final class FunctionPool implements AutoCloseable {
             // A new request starts afresh: no failure to report yet, no backoff to sit out.
             provisionFailure = null;
             nextRetryDelay = FIRST_PROVISION_RETRY;
-            if (provisionRetry != null) {
-                provisionRetry.cancel(false);
-                provisionRetry = null;
-            }
+            cancelRetryLocked();
             reconcileLocked();
             queueStatusLocked();
             whenEmpty = isEmptyLocked() ? onEmpty : null;
@@ -418,9 +419,11 @@ public final class FunctionPool implements AutoCloseable {
     private void provisionFailedLocked(String reason) {
         provisionFailure = reason;
         if (provisionRetry == null && !closed) {
+            long generation = ++retryGeneration;
             provisionRetry = context.timers().schedule(
                     // The timer thread is shared: starting environments happens on a thread of its own.
-                    () -> Thread.ofVirtual().name("provision-" + function.qualifiedName()).start(this::retryProvisioning),
+                    () -> Thread.ofVirtual().name("provision-" + function.qualifiedName())
+                            .start(() -> retryProvisioning(generation)),
                     nextRetryDelay.toNanos(), TimeUnit.NANOSECONDS);
             nextRetryDelay = nextRetryDelay.multipliedBy(2).compareTo(MAX_PROVISION_RETRY) > 0
                     ? MAX_PROVISION_RETRY : nextRetryDelay.multipliedBy(2);
@@ -428,12 +431,20 @@ public final class FunctionPool implements AutoCloseable {
         queueStatusLocked();
     }
 
-    private void retryProvisioning() {
-        synchronized (lock) {
+    private void cancelRetryLocked() {
+        retryGeneration++;
+        if (provisionRetry != null) {
+            provisionRetry.cancel(false);
             provisionRetry = null;
-            if (closed) {
+        }
+    }
+
+    private void retryProvisioning(long generation) {
+        synchronized (lock) {
+            if (generation != retryGeneration || closed) {
                 return;
             }
+            provisionRetry = null;
             reconcileLocked();
             queueStatusLocked();
         }
@@ -513,10 +524,7 @@ public final class FunctionPool implements AutoCloseable {
             all = List.copyOf(environments.values());
             // Provisioned environments of a closed pool are shut down like the rest and not replaced.
             provisioned.clear();
-            if (provisionRetry != null) {
-                provisionRetry.cancel(false);
-                provisionRetry = null;
-            }
+            cancelRetryLocked();
         }
         all.forEach(ExecutionEnvironment::shutdown);
         try {
