@@ -171,6 +171,33 @@ class ProvisionedConcurrencyTest extends PoolTest {
     }
 
     @Test
+    void askingAgainAdjustsTheCountKeepingThoseAlreadyReady() throws Exception {
+        FunctionPools pools = pools(LifecycleSettings.DEFAULTS, 8L << 30);
+        FunctionVersionSpec function = function("provisioned", BOOTSTRAP);
+        Statuses statuses = new Statuses();
+        pools.provision(function, 1, statuses);
+        statuses.await(s -> s.equals(new ProvisionStatus.Ready(1)));
+        ExecutionEnvironment first = pools.environments().getFirst();
+
+        pools.provision(function, 3, statuses);
+        statuses.await(s -> s.equals(new ProvisionStatus.Ready(3)));
+        assertThat(pools.environments()).hasSize(3).contains(first).allMatch(ExecutionEnvironment::isProvisioned);
+
+        List<ExecutionEnvironment> three = pools.environments();
+
+        pools.provision(function, 2, statuses);
+
+        statuses.await(s -> s.equals(new ProvisionStatus.Ready(2)));
+        Object removed = CompletableFuture.anyOf(three.stream().map(ExecutionEnvironment::gone)
+                .toArray(CompletableFuture[]::new)).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(removed).isEqualTo(new EnvironmentState.Gone(EnvironmentState.Reason.SHUTDOWN));
+        assertThat(three.stream().filter(e -> e.gone().isDone())).as("exactly one removed").hasSize(1);
+        assertThat(harness.awaitLogLines("provisioned", "init provisioned-concurrency", 3))
+                .as("no more inits than environments asked for")
+                .filteredOn("init provisioned-concurrency"::equals).hasSize(3);
+    }
+
+    @Test
     void retiringTheFunctionRemovesItsProvisionedEnvironmentsForGood() throws Exception {
         FunctionPools pools = pools(LifecycleSettings.DEFAULTS, 8L << 30);
         FunctionVersionSpec function = function("provisioned", BOOTSTRAP);
