@@ -40,6 +40,16 @@ public sealed interface Effect {
         }
     }
 
+    /**
+     * Tell whoever waits for a provisioned environment that its init failed with {@code error}: no invocation waits
+     * for it, so there is no caller to answer, but the pool must know (to report it and to retry).
+     */
+    record ReportInitFailure(FunctionError error) implements Effect {
+        public ReportInitFailure {
+            Objects.requireNonNull(error, "error");
+        }
+    }
+
     /** Freeze the sandbox's cgroup: it keeps its memory and uses no CPU. */
     record Freeze() implements Effect {}
 

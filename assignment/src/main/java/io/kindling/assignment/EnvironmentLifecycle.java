@@ -14,6 +14,7 @@ import io.kindling.assignment.Effect.Destroy;
 import io.kindling.assignment.Effect.FailInvocation;
 import io.kindling.assignment.Effect.Freeze;
 import io.kindling.assignment.Effect.Outcome;
+import io.kindling.assignment.Effect.ReportInitFailure;
 import io.kindling.assignment.Effect.ScheduleTimer;
 import io.kindling.assignment.Effect.SendSigkill;
 import io.kindling.assignment.Effect.SendSigterm;
@@ -84,6 +85,15 @@ public final class EnvironmentLifecycle {
         return enter(new Creating(now, firstInvocation, initDeadline, invocationTimeout), settings, new StartSandbox());
     }
 
+    /**
+     * A provisioned environment: started and initialized ahead of any invoke, Idle once its runtime first asks for
+     * work. Init must end by {@code initDeadline}; an init failure is reported with {@link ReportInitFailure}, since
+     * no caller waits for it.
+     */
+    public static Transition provision(Instant initDeadline, Instant now, LifecycleSettings settings) {
+        return enter(new Creating(now, Optional.empty(), initDeadline, null), settings, new StartSandbox());
+    }
+
     /** The state after {@code event} and the effects that make it so. */
     public static Transition next(EnvironmentState state, EnvironmentEvent event, Instant now,
                                   LifecycleSettings settings) throws LifecycleException {
@@ -101,14 +111,17 @@ public final class EnvironmentLifecycle {
             case EntrypointInvalid e -> switch (state) {
                 // Nothing was started, so nothing to signal: answer the caller and clean up what there is.
                 case Creating c -> gone(Reason.INIT_FAILED,
-                        new FailInvocation(c.firstInvocation(), new FunctionError.InvalidEntrypoint(e.message())));
+                        answerInitFailure(c.firstInvocation(), new FunctionError.InvalidEntrypoint(e.message())));
                 case Initializing _, Busy _, AwaitingNext _, Idle _, Frozen _, Draining _, Gone _ ->
                         throw new NotInState(event, state, CREATING);
             };
             case RuntimeAskedForNext _ -> switch (state) {
                 // The first /next means init is done: the waiting invocation is the cold start.
-                case Initializing i -> enter(new Busy(i.firstInvocation(), i.invocationDeadline(now), true), settings,
-                        new DeliverInvocation(i.firstInvocation()));
+                case Initializing i -> i.firstInvocation().isPresent()
+                        ? enter(new Busy(i.firstInvocation().get(), i.invocationDeadline(now), true), settings,
+                                new DeliverInvocation(i.firstInvocation().get()))
+                        // A provisioned environment: initialized ahead of any invoke, now warm.
+                        : enter(new Idle(now), settings);
                 case AwaitingNext _ -> enter(new Idle(now), settings);
                 case Creating _, Busy _, Idle _, Frozen _, Draining _, Gone _ ->
                         throw new NotInState(event, state, INITIALIZING, AWAITING_NEXT);
@@ -135,14 +148,16 @@ public final class EnvironmentLifecycle {
             case InitErrorReported e -> switch (state) {
                 // Answer the waiting caller now rather than when the runtime gets round to exiting.
                 case Initializing i -> drain(Reason.INIT_FAILED, now, settings,
-                        new FailInvocation(i.firstInvocation(), new FunctionError.InitError(e.errorType())));
+                        answerInitFailure(i.firstInvocation(), new FunctionError.InitError(e.errorType())));
                 case Creating _, Busy _, AwaitingNext _, Idle _, Frozen _, Draining _, Gone _ ->
                         throw new NotInState(event, state, INITIALIZING);
             };
             case DeadlinePassed _ -> switch (state) {
                 // Whatever the runtime was doing is unknown now, so the environment is never reused.
-                case Creating c -> timedOut(c.firstInvocation(), now, settings);
-                case Initializing i -> timedOut(i.firstInvocation(), now, settings);
+                case Creating c -> drain(Reason.TIMED_OUT, now, settings,
+                        answerInitFailure(c.firstInvocation(), new FunctionError.Timeout()));
+                case Initializing i -> drain(Reason.TIMED_OUT, now, settings,
+                        answerInitFailure(i.firstInvocation(), new FunctionError.Timeout()));
                 case Busy b -> timedOut(b.invocation(), now, settings);
                 // The caller has its answer; only the runtime's post-response work overran.
                 case AwaitingNext _ -> drain(Reason.TIMED_OUT, now, settings);
@@ -156,8 +171,8 @@ public final class EnvironmentLifecycle {
                 Reason initCrash = p.oomKilled() ? Reason.OUT_OF_MEMORY : Reason.INIT_FAILED;
                 // The process is already dead: no signals, straight to Destroy.
                 yield switch (state) {
-                    case Creating c -> gone(initCrash, new FailInvocation(c.firstInvocation(), error));
-                    case Initializing i -> gone(initCrash, new FailInvocation(i.firstInvocation(), error));
+                    case Creating c -> gone(initCrash, answerInitFailure(c.firstInvocation(), error));
+                    case Initializing i -> gone(initCrash, answerInitFailure(i.firstInvocation(), error));
                     case Busy b -> gone(crash, new FailInvocation(b.invocation(), error));
                     case AwaitingNext _, Idle _, Frozen _ -> gone(crash);
                     // The exit we asked for; keep the reason we asked for it.
@@ -195,12 +210,16 @@ public final class EnvironmentLifecycle {
             case Idle i -> {
                 Instant freezeAt = i.since().plus(settings.freezeAfterIdle());
                 Instant expireAt = i.since().plus(settings.idleTimeout());
-                yield Optional.of(freezeAt.isBefore(expireAt)
-                        ? new ScheduleTimer(freezeAt, new FreezeGracePassed())
-                        : new ScheduleTimer(expireAt, new IdleTimeoutPassed()));
+                if (!freezeAt.isBefore(expireAt)) {
+                    // Never frozen; kept warm, it then has nothing left to time out.
+                    yield settings.keepWarm() ? Optional.empty()
+                            : Optional.of(new ScheduleTimer(expireAt, new IdleTimeoutPassed()));
+                }
+                yield Optional.of(new ScheduleTimer(freezeAt, new FreezeGracePassed()));
             }
-            case Frozen f -> Optional.of(new ScheduleTimer(f.idleSince().plus(settings.idleTimeout()),
-                    new IdleTimeoutPassed()));
+            // Kept warm (provisioned), it stays frozen until its pool shuts it down.
+            case Frozen f -> settings.keepWarm() ? Optional.empty()
+                    : Optional.of(new ScheduleTimer(f.idleSince().plus(settings.idleTimeout()), new IdleTimeoutPassed()));
             case Draining d -> Optional.of(new ScheduleTimer(d.since().plus(settings.shutdownGrace()),
                     new GracePassed()));
             case Gone _ -> Optional.empty();
@@ -230,6 +249,12 @@ public final class EnvironmentLifecycle {
 
     private static Transition timedOut(InvocationId invocation, Instant now, LifecycleSettings settings) {
         return drain(Reason.TIMED_OUT, now, settings, new FailInvocation(invocation, new FunctionError.Timeout()));
+    }
+
+    /** An init failure goes to the invocation waiting for init or, for a provisioned environment, to its pool. */
+    private static Effect answerInitFailure(Optional<InvocationId> waiting, FunctionError error) {
+        return waiting.<Effect>map(invocation -> new FailInvocation(invocation, error))
+                .orElseGet(() -> new ReportInitFailure(error));
     }
 
     /** SIGTERM now, SIGKILL when the grace runs out (Draining's timer). Answers to callers go first. */

@@ -57,6 +57,18 @@ public final class EnvironmentPool {
     }
 
     /**
+     * As {@link #pickIdle(List)}, for a function version with provisioned concurrency: a provisioned environment is
+     * taken before any on-demand one, whichever was used last, because provisioned environments are kept (and paid
+     * for) for exactly this, while an on-demand one left idle retires through the idle timeout and frees its memory.
+     *
+     * @param provisioned the warm provisioned environments of that function version
+     * @param onDemand its other warm environments
+     */
+    public static <E> Optional<E> pickIdle(List<Snapshot<E>> provisioned, List<Snapshot<E>> onDemand) {
+        return pickIdle(provisioned).or(() -> pickIdle(onDemand));
+    }
+
+    /**
      * Which warm environments to evict, of any function, so that {@code bytesNeeded} fit: least recently used first,
      * stopping as soon as enough is free. Least recently used because it is the least likely to be asked for again
      * before its idle timeout anyway. On a tie the earlier snapshot in the list goes first.

@@ -3,6 +3,7 @@ package io.kindling.assignment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where one execution environment is in its life. Each variant holds exactly the data of that state, so there are no
@@ -10,7 +11,8 @@ import java.util.Objects;
  * became idle.
  *
  * <pre>
- *  start [StartSandbox] ──► Creating ──SandboxReady──► Initializing
+ *  start [StartSandbox] ──► Creating ──SandboxReady──► Initializing ──RuntimeAskedForNext──► Idle (provisioned:
+ *  provision [StartSandbox]     (either)                    │                                     no invocation waits)
  *                                                           │ RuntimeAskedForNext [DeliverInvocation] (a cold start)
  *                                                           ▼
  *                   ┌──────────────────────────────────► Busy ◄─────────── InvokeAssigned [DeliverInvocation] ───┐
@@ -39,12 +41,18 @@ import java.util.Objects;
  *  AwaitingNext, Idle, Frozen ────ProcessExited─────► Gone(RUNTIME_EXIT)     [Destroy]
  *  (an OOM-killed exit gives Gone(OUT_OF_MEMORY) and Runtime.OutOfMemory instead)
  *
- *  Every transition also ends with ScheduleTimer for the new state's timeout (none for Gone).
+ *  A provisioned environment (no first invocation) takes the same ways out of Creating and Initializing, with
+ *  ReportInitFailure in place of FailInvocation.
+ *
+ *  Every transition also ends with ScheduleTimer for the new state's timeout (none for Gone, none for Frozen when the
+ *  settings keep environments warm).
  *  Any other (state, event) pair is refused with NotInState.
  * </pre>
  *
  * <p>Every state but {@link Gone} has exactly one timeout, see {@link EnvironmentLifecycle#timeoutOf}, so no
- * environment can stay anywhere forever. A timed-out or crashed environment is never reused: both lead to Gone.
+ * environment can stay anywhere forever; the one exception is a provisioned environment
+ * ({@link LifecycleSettings#keepWarm()}), which stays Frozen until its pool shuts it down. A timed-out or crashed
+ * environment is never reused: both lead to Gone.
  */
 public sealed interface EnvironmentState {
 
@@ -63,20 +71,25 @@ public sealed interface EnvironmentState {
     }
 
     /**
-     * The sandbox (cgroup, network namespace, mounts, runtime process) is being set up for {@code firstInvocation},
-     * the invoke that found no warm environment.
+     * The sandbox (cgroup, network namespace, mounts, runtime process) is being set up, for {@code firstInvocation},
+     * the invoke that found no warm environment, or for no invocation at all: a provisioned environment is
+     * initialized ahead of any invoke and becomes Idle when its init is done.
      *
      * @param deadline when init must be done: the invocation's own deadline, or, when {@code invocationTimeout} is
      *     set, Lambda's separate init limit
      * @param invocationTimeout when set, the first invocation's timeout counts from the end of init (as in Lambda,
      *     where init has its own limit); when null it shares {@code deadline}
      */
-    record Creating(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout)
+    record Creating(Instant since, Optional<InvocationId> firstInvocation, Instant deadline, Duration invocationTimeout)
             implements EnvironmentState {
         public Creating {
             Objects.requireNonNull(since, "since");
             Objects.requireNonNull(firstInvocation, "firstInvocation");
             Objects.requireNonNull(deadline, "deadline");
+        }
+
+        public Creating(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout) {
+            this(since, Optional.of(firstInvocation), deadline, invocationTimeout);
         }
 
         public Creating(Instant since, InvocationId firstInvocation, Instant deadline) {
@@ -85,15 +98,20 @@ public sealed interface EnvironmentState {
     }
 
     /**
-     * The runtime process runs its init (extensions, runtime, the function's static code). Lambda runs init on the
-     * first invoke and returns init errors to it, so that invocation waits here. Components as in {@link Creating}.
+     * The runtime process runs its init (extensions, runtime, the function's static code). Lambda runs an on-demand
+     * environment's init on the first invoke and returns init errors to it, so that invocation waits here; a
+     * provisioned one has none. Components as in {@link Creating}.
      */
-    record Initializing(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout)
-            implements EnvironmentState {
+    record Initializing(Instant since, Optional<InvocationId> firstInvocation, Instant deadline,
+                        Duration invocationTimeout) implements EnvironmentState {
         public Initializing {
             Objects.requireNonNull(since, "since");
             Objects.requireNonNull(firstInvocation, "firstInvocation");
             Objects.requireNonNull(deadline, "deadline");
+        }
+
+        public Initializing(Instant since, InvocationId firstInvocation, Instant deadline, Duration invocationTimeout) {
+            this(since, Optional.of(firstInvocation), deadline, invocationTimeout);
         }
 
         public Initializing(Instant since, InvocationId firstInvocation, Instant deadline) {

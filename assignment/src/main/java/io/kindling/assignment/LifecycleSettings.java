@@ -14,11 +14,20 @@ import java.util.Objects;
  *     delay at or beyond {@code idleTimeout} means environments are never frozen. Zero or more.
  * @param shutdownGrace how long a runtime has to exit after SIGTERM before SIGKILL. Default 300 ms, Lambda's grace for
  *     a function without extensions. Zero or more.
+ * @param keepWarm true for a provisioned environment: it never retires through {@code idleTimeout} (it is still
+ *     frozen after {@code freezeAfterIdle}), because Lambda keeps provisioned concurrency initialized until it is
+ *     removed; its pool shuts it down then. False by default. See {@link #keepingWarm()}.
  */
-public record LifecycleSettings(Duration idleTimeout, Duration freezeAfterIdle, Duration shutdownGrace) {
+public record LifecycleSettings(Duration idleTimeout, Duration freezeAfterIdle, Duration shutdownGrace,
+                                boolean keepWarm) {
 
     public static final LifecycleSettings DEFAULTS =
             new LifecycleSettings(Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofMillis(300));
+
+    /** Settings of an on-demand environment, which retires after {@code idleTimeout}. */
+    public LifecycleSettings(Duration idleTimeout, Duration freezeAfterIdle, Duration shutdownGrace) {
+        this(idleTimeout, freezeAfterIdle, shutdownGrace, false);
+    }
 
     public LifecycleSettings {
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -33,5 +42,10 @@ public record LifecycleSettings(Duration idleTimeout, Duration freezeAfterIdle, 
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative: " + shutdownGrace);
         }
+    }
+
+    /** These settings for a provisioned environment: the same timeouts, but no retirement through the idle timeout. */
+    public LifecycleSettings keepingWarm() {
+        return new LifecycleSettings(idleTimeout, freezeAfterIdle, shutdownGrace, true);
     }
 }

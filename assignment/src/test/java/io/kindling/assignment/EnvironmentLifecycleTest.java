@@ -18,6 +18,7 @@ import io.kindling.assignment.Effect.Destroy;
 import io.kindling.assignment.Effect.FailInvocation;
 import io.kindling.assignment.Effect.Freeze;
 import io.kindling.assignment.Effect.Outcome;
+import io.kindling.assignment.Effect.ReportInitFailure;
 import io.kindling.assignment.Effect.ScheduleTimer;
 import io.kindling.assignment.Effect.SendSigkill;
 import io.kindling.assignment.Effect.SendSigterm;
@@ -49,6 +50,7 @@ import io.kindling.assignment.EnvironmentState.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,8 @@ class EnvironmentLifecycleTest {
 
     static final Creating CREATING = new Creating(T0, FIRST, DEADLINE);
     static final Initializing INITIALIZING = new Initializing(T0, FIRST, DEADLINE);
+    static final Creating PROVISIONING = new Creating(T0, Optional.empty(), DEADLINE, null);
+    static final Initializing PROVISIONED_INIT = new Initializing(NOW, Optional.empty(), DEADLINE, null);
     static final Busy BUSY = new Busy(FIRST, DEADLINE, false);
     static final AwaitingNext AWAITING = new AwaitingNext(FIRST, DEADLINE);
     static final Idle IDLE = new Idle(T0);
@@ -137,7 +141,26 @@ class EnvironmentLifecycleTest {
                 arguments(FROZEN, new ShutdownRequested(), new Draining(NOW, Reason.SHUTDOWN),
                         List.of(new Thaw(), new SendSigterm(), GRACE_TIMER)),
                 arguments(DRAINING, new GracePassed(), new Gone(Reason.EVICTED),
-                        List.of(new SendSigkill(), new Destroy())));
+                        List.of(new SendSigkill(), new Destroy())),
+                // A provisioned environment: no invocation waits for init, so failures go to its pool.
+                arguments(PROVISIONING, new SandboxReady(), PROVISIONED_INIT, List.of(DEADLINE_TIMER)),
+                arguments(PROVISIONED_INIT, new RuntimeAskedForNext(), new Idle(NOW),
+                        List.of(new ScheduleTimer(NOW.plusSeconds(1), new FreezeGracePassed()))),
+                arguments(PROVISIONING, new EntrypointInvalid(MISSING_BOOTSTRAP), new Gone(Reason.INIT_FAILED),
+                        List.of(new ReportInitFailure(new FunctionError.InvalidEntrypoint(MISSING_BOOTSTRAP)),
+                                new Destroy())),
+                arguments(PROVISIONED_INIT, new InitErrorReported("Runtime.ImportModuleError"),
+                        new Draining(NOW, Reason.INIT_FAILED),
+                        List.of(new ReportInitFailure(new FunctionError.InitError("Runtime.ImportModuleError")),
+                                new SendSigterm(), GRACE_TIMER)),
+                arguments(PROVISIONING, new DeadlinePassed(), new Draining(NOW, Reason.TIMED_OUT),
+                        List.of(new ReportInitFailure(new FunctionError.Timeout()), new SendSigterm(), GRACE_TIMER)),
+                arguments(PROVISIONED_INIT, new DeadlinePassed(), new Draining(NOW, Reason.TIMED_OUT),
+                        List.of(new ReportInitFailure(new FunctionError.Timeout()), new SendSigterm(), GRACE_TIMER)),
+                arguments(PROVISIONING, exit, new Gone(Reason.INIT_FAILED),
+                        List.of(new ReportInitFailure(new FunctionError.RuntimeExit(1)), new Destroy())),
+                arguments(PROVISIONED_INIT, oom, new Gone(Reason.OUT_OF_MEMORY),
+                        List.of(new ReportInitFailure(new FunctionError.OutOfMemory()), new Destroy())));
     }
 
     @ParameterizedTest(name = "{0} + {1} -> {2}")
@@ -204,6 +227,34 @@ class EnvironmentLifecycleTest {
         Transition tooSlow = EnvironmentLifecycle.next(ready.next(), new DeadlinePassed(), initDeadline, SETTINGS);
         assertThat(tooSlow.next()).isInstanceOf(Draining.class);
         assertThat(tooSlow.effects()).contains(new FailInvocation(FIRST, new FunctionError.Timeout()));
+    }
+
+    @Test
+    void provisionCreatesTheSandboxWithNoInvocationWaitingAndBoundsInitByItsOwnDeadline() {
+        Instant initDeadline = T0.plusSeconds(10);
+
+        Transition t = EnvironmentLifecycle.provision(initDeadline, T0, SETTINGS);
+
+        assertThat(t.next()).isEqualTo(new Creating(T0, Optional.empty(), initDeadline, null));
+        assertThat(t.effects()).containsExactly(new StartSandbox(), new ScheduleTimer(initDeadline, new DeadlinePassed()));
+    }
+
+    @Test
+    void aKeptWarmEnvironmentFreezesButNeverTimesOutIdle() throws LifecycleException {
+        LifecycleSettings kept = SETTINGS.keepingWarm();
+
+        assertThat(EnvironmentLifecycle.timeoutOf(IDLE, kept))
+                .contains(new ScheduleTimer(T0.plusSeconds(1), new FreezeGracePassed()));
+        Transition frozen = EnvironmentLifecycle.next(IDLE, new FreezeGracePassed(), NOW, kept);
+        assertThat(frozen.next()).isEqualTo(FROZEN);
+        assertThat(frozen.effects()).containsExactly(new Freeze());
+        assertThat(EnvironmentLifecycle.timeoutOf(FROZEN, kept)).isEmpty();
+        var neverFrozen = new LifecycleSettings(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMillis(300))
+                .keepingWarm();
+        assertThat(EnvironmentLifecycle.timeoutOf(IDLE, neverFrozen)).isEmpty();
+        // Everything else keeps its timeout: a kept-warm invocation still has its deadline.
+        assertThat(EnvironmentLifecycle.timeoutOf(BUSY, kept)).contains(DEADLINE_TIMER);
+        assertThat(LifecycleSettings.DEFAULTS.keepWarm()).isFalse();
     }
 
     @Test

@@ -31,6 +31,18 @@ class EnvironmentPoolTest {
     }
 
     @Test
+    void aProvisionedEnvironmentIsPickedBeforeAMoreRecentlyUsedOnDemandOne() {
+        var provisioned = List.of(env("p-old", "f:1", 128, 10, FROZEN), env("p-new", "f:1", 128, 20, IDLE),
+                env("p-busy", "f:1", 128, 40, BUSY));
+        var onDemand = List.of(env("on-demand", "f:1", 128, 30, IDLE));
+
+        assertThat(EnvironmentPool.pickIdle(provisioned, onDemand)).contains("p-new");
+        assertThat(EnvironmentPool.pickIdle(List.of(env("p-busy", "f:1", 128, 40, BUSY)), onDemand))
+                .as("a busy provisioned environment is simply not available").contains("on-demand");
+        assertThat(EnvironmentPool.pickIdle(List.<Snapshot<String>>of(), List.of())).isEmpty();
+    }
+
+    @Test
     void pickIdleTakesAFrozenEnvironmentWhenItIsTheMostRecent() {
         var idle = List.of(env("idle", "f:1", 128, 10, IDLE), env("frozen", "f:1", 128, 20, FROZEN));
 

@@ -8,6 +8,7 @@ import io.kindling.assignment.Effect.CompleteInvocation;
 import io.kindling.assignment.Effect.DeliverInvocation;
 import io.kindling.assignment.Effect.Destroy;
 import io.kindling.assignment.Effect.FailInvocation;
+import io.kindling.assignment.Effect.ReportInitFailure;
 import io.kindling.assignment.Effect.ScheduleTimer;
 import io.kindling.assignment.EnvironmentEvent.DeadlinePassed;
 import io.kindling.assignment.EnvironmentEvent.EntrypointInvalid;
@@ -62,9 +63,17 @@ class LifecyclePropertyTest {
         Supplier<InvocationId> fresh = () -> new InvocationId("s" + sequence + "-" + ++ids[0]);
         Instant now = T0;
 
-        InvocationId first = fresh.get();
-        ledger.assigned(first);
-        Transition start = EnvironmentLifecycle.start(first, now.plusSeconds(3), now, SETTINGS);
+        // One sequence in four is a provisioned environment: initialized with no invocation waiting, kept warm.
+        boolean provisioned = sequence % 4 == 1;
+        LifecycleSettings settings = provisioned ? SETTINGS.keepingWarm() : SETTINGS;
+        Transition start;
+        if (provisioned) {
+            start = EnvironmentLifecycle.provision(now.plusSeconds(10), now, settings);
+        } else {
+            InvocationId first = fresh.get();
+            ledger.assigned(first);
+            start = EnvironmentLifecycle.start(first, now.plusSeconds(3), now, settings);
+        }
         ledger.check(start);
         EnvironmentState state = start.next();
 
@@ -73,7 +82,7 @@ class LifecyclePropertyTest {
             EnvironmentEvent event = randomEvent(rnd, now, ledger, fresh);
             Transition t;
             try {
-                t = EnvironmentLifecycle.next(state, event, now, SETTINGS);
+                t = EnvironmentLifecycle.next(state, event, now, settings);
             } catch (NotInState refused) {
                 assertThat(Samples.legal(state, event)).as("%s refused %s + %s", ledger, state, event).isFalse();
                 continue;
@@ -158,6 +167,8 @@ class LifecyclePropertyTest {
                         }
                         delivered = null;
                     }
+                    case ReportInitFailure r -> assertThat(unanswered)
+                            .as("%s: %s while an invocation waits for init", name, r).isEmpty();
                     case ScheduleTimer _ -> assertThat(last).as("%s: the timer comes last", name).isTrue();
                     case Destroy _ -> {
                         assertThat(last).as("%s: Destroy comes last", name).isTrue();

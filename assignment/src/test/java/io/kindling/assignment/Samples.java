@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -56,6 +57,9 @@ final class Samples {
     static final List<EnvironmentState> STATES = List.of(
             new Creating(T0, FIRST, DEADLINE),
             new Initializing(T0, FIRST, DEADLINE),
+            // Provisioned: initialized ahead of any invoke. Same legal events as with a waiting invocation.
+            new Creating(T0, Optional.empty(), DEADLINE, null),
+            new Initializing(T0, Optional.empty(), DEADLINE, null),
             new Busy(FIRST, DEADLINE, true),
             new AwaitingNext(FIRST, DEADLINE),
             new Idle(T0),

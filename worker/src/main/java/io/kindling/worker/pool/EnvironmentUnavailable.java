@@ -17,7 +17,10 @@ public final class EnvironmentUnavailable extends Exception {
         SHUT_DOWN,
         /** The pool is closed and takes no invocations. */
         POOL_CLOSED,
-        /** The worker's sandbox memory is held by busy environments; nothing could be evicted to make room. */
+        /**
+         * The worker's sandbox memory is held by busy or provisioned environments; nothing could be evicted to make
+         * room.
+         */
         NO_CAPACITY
     }
 

@@ -7,6 +7,7 @@ import io.kindling.assignment.EnvironmentState;
 import io.kindling.assignment.FunctionError;
 import io.kindling.assignment.InvocationId;
 import io.kindling.assignment.LifecycleException;
+import io.kindling.assignment.LifecycleSettings;
 import io.kindling.assignment.Transition;
 import io.kindling.worker.logs.EnvironmentLog;
 import io.kindling.worker.logs.LogTail;
@@ -63,13 +64,21 @@ public final class ExecutionEnvironment {
     private static final Logger log = LoggerFactory.getLogger(ExecutionEnvironment.class);
     private static final DateTimeFormatter LOG_STREAM_DATE = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
 
-    /** Lambda's limit on the init phase of an on-demand environment. */
+    /**
+     * Lambda's limit on the init phase of an on-demand environment; provisioned ones keep it too, so an init that
+     * hangs is reported as failed within seconds rather than holding a slot of the requested count.
+     */
     static final Duration INIT_TIMEOUT = Duration.ofSeconds(10);
 
     private final String id;
     private final FunctionVersionSpec function;
     private final EnvironmentContext context;
     private final Consumer<ExecutionEnvironment> onGone;
+    private final InitializationType initializationType;
+    /** The lifecycle's settings for this environment: a provisioned one is kept warm (no idle timeout). */
+    private final LifecycleSettings settings;
+    /** Why a provisioned environment's init failed, once it has; written by the event thread before Gone. */
+    private volatile String initFailure;
     private final ExecutorService events;
     private final CompletableFuture<EnvironmentState.Gone> gone = new CompletableFuture<>();
     /** Futures waiting for a state, completed on the event thread as the state is recorded; guarded by itself. */
@@ -93,8 +102,8 @@ public final class ExecutionEnvironment {
     /** When the sandbox start began, and how long init took (start to the runtime's first /next); null before. */
     private long startedNanos;
     private Duration initDuration;
-    /** Whether the next REPORT is the cold start's (carries Init Duration). */
-    private boolean firstInvocation = true;
+    /** Whether the next REPORT is an on-demand cold start's (carries Init Duration). */
+    private boolean firstInvocation;
     /** When the pending invocation was delivered (or, for an init failure, assigned); and whether START is written. */
     private long invocationStartedNanos;
     private boolean invocationLogged;
@@ -110,11 +119,16 @@ public final class ExecutionEnvironment {
     }
 
     private ExecutionEnvironment(String id, FunctionVersionSpec function, EnvironmentContext context,
-                                 Consumer<ExecutionEnvironment> onGone) {
+                                 InitializationType initializationType, Consumer<ExecutionEnvironment> onGone) {
         this.id = id;
         this.function = function;
         this.context = context;
         this.onGone = onGone;
+        this.initializationType = initializationType;
+        this.settings = initializationType == InitializationType.PROVISIONED_CONCURRENCY
+                ? context.settings().keepingWarm() : context.settings();
+        // Lambda's REPORT carries Init Duration only for an on-demand cold start; a provisioned init is nobody's wait.
+        this.firstInvocation = initializationType == InitializationType.ON_DEMAND;
         this.events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("environment-" + id).factory());
         this.functionLog = context.logs().environment(function.functionName(), function.version(), logStreamName());
     }
@@ -129,10 +143,42 @@ public final class ExecutionEnvironment {
      */
     public static Started create(String id, FunctionVersionSpec function, EnvironmentContext context,
                                  InvocationRequest first, Consumer<ExecutionEnvironment> onGone) {
-        ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context, onGone);
+        ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context,
+                InitializationType.ON_DEMAND, onGone);
         Instant deadline = Instant.ofEpochMilli(first.deadlineEpochMillis());
         environment.state = new EnvironmentState.Creating(context.clock().instant(), new InvocationId(first.requestId()), deadline);
         return new Started(environment, first, new CompletableFuture<>());
+    }
+
+    /**
+     * A new provisioned environment: it is initialized ahead of any invoke ({@link #initialize()}), becomes Idle
+     * when its runtime first asks for work, is kept warm (no idle timeout) and has
+     * {@code AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency}. An init failure is kept in
+     * {@link #initFailure()} for its pool, since no caller waits. Nothing starts until {@link #initialize()}: the
+     * caller first admits it against the worker's memory.
+     *
+     * @param id the sandbox id, unique among live sandboxes of the driver
+     * @param onGone called on the environment's thread once it is Gone and torn down, before {@link #gone()} completes
+     */
+    public static ExecutionEnvironment createProvisioned(String id, FunctionVersionSpec function,
+                                                         EnvironmentContext context,
+                                                         Consumer<ExecutionEnvironment> onGone) {
+        ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context,
+                InitializationType.PROVISIONED_CONCURRENCY, onGone);
+        Instant now = context.clock().instant();
+        environment.state = new EnvironmentState.Creating(now, Optional.empty(), now.plus(INIT_TIMEOUT), null);
+        return environment;
+    }
+
+    /** Starts a provisioned environment's sandbox and init on its own thread; returns at once. Call once. */
+    public void initialize() {
+        if (initializationType != InitializationType.PROVISIONED_CONCURRENCY) {
+            throw new IllegalStateException("environment " + id + " is initialized by its first invocation");
+        }
+        submit(() -> {
+            Instant now = context.clock().instant();
+            record(EnvironmentLifecycle.provision(now.plus(INIT_TIMEOUT), now, settings));
+        });
     }
 
     /** A new environment and the answer to its first invocation. */
@@ -151,7 +197,7 @@ public final class ExecutionEnvironment {
             Instant now = context.clock().instant();
             // As in Lambda: init has its own limit, and the first invocation's timeout starts when init ends.
             record(EnvironmentLifecycle.start(pending.id(), now.plus(INIT_TIMEOUT), function.timeout(), now,
-                    context.settings()));
+                    settings));
         });
     }
 
@@ -168,7 +214,7 @@ public final class ExecutionEnvironment {
             try {
                 Transition transition = EnvironmentLifecycle.next(state, new EnvironmentEvent.InvokeAssigned(
                         assigned.id(), Instant.ofEpochMilli(request.deadlineEpochMillis())),
-                        context.clock().instant(), context.settings());
+                        context.clock().instant(), settings);
                 pending = assigned;
                 record(transition);
             } catch (LifecycleException refused) {
@@ -211,6 +257,22 @@ public final class ExecutionEnvironment {
 
     public FunctionVersionSpec function() {
         return function;
+    }
+
+    public InitializationType initializationType() {
+        return initializationType;
+    }
+
+    public boolean isProvisioned() {
+        return initializationType == InitializationType.PROVISIONED_CONCURRENCY;
+    }
+
+    /**
+     * Why this provisioned environment's init failed (the runtime's error type and message, an exit, the init
+     * timeout, or a sandbox that would not start), once it has; empty otherwise. Set before the environment is Gone.
+     */
+    public Optional<String> initFailure() {
+        return Optional.ofNullable(initFailure);
     }
 
     /** The state as of the last transition; may be read from any thread. */
@@ -277,7 +339,7 @@ public final class ExecutionEnvironment {
             return; // e.g. the exit future completing because Destroy closed the sandbox
         }
         try {
-            record(EnvironmentLifecycle.next(state, event, context.clock().instant(), context.settings()));
+            record(EnvironmentLifecycle.next(state, event, context.clock().instant(), settings));
         } catch (LifecycleException refused) {
             // A race between sources the lifecycle has decided on (e.g. a timer and an exit): the state stands.
             log.debug("environment {}: {}", id, refused.getMessage());
@@ -313,6 +375,8 @@ public final class ExecutionEnvironment {
             case Effect.DeliverInvocation d -> deliver(d.invocation());
             case Effect.CompleteInvocation c -> complete(c.invocation());
             case Effect.FailInvocation f -> fail(f.invocation(), f.error());
+            case Effect.ReportInitFailure r -> initFailure = InitFailures.describe(r.error(),
+                    initError == null ? null : initError.body(), exitDescription(), function.memoryMb(), INIT_TIMEOUT);
             case Effect.Freeze _ -> withSandbox("freeze", Sandbox::freeze);
             case Effect.Thaw _ -> withSandbox("thaw", Sandbox::thaw);
             case Effect.SendSigterm _ -> withSandbox("terminate", Sandbox::terminate);
@@ -328,8 +392,7 @@ public final class ExecutionEnvironment {
         try {
             spec = sandboxSpec();
         } catch (RuntimeException e) {
-            tearDownOutsideLifecycle(new EnvironmentUnavailable(EnvironmentUnavailable.Reason.START_FAILED,
-                    "environment " + id + " could not start", e));
+            startFailed(e);
             return;
         }
         // Before anything is created, as Lambda: a missing bootstrap is the function's error, with Lambda's wording,
@@ -346,8 +409,7 @@ public final class ExecutionEnvironment {
         } catch (SandboxException | IOException | RuntimeException e) {
             // Nothing of the function ran: an infrastructure failure, not a function error. The lifecycle has no
             // event for it, so the environment ends here.
-            tearDownOutsideLifecycle(new EnvironmentUnavailable(EnvironmentUnavailable.Reason.START_FAILED,
-                    "environment " + id + " could not start", e));
+            startFailed(e);
             return;
         }
         sandbox.exit().whenComplete((status, failure) -> {
@@ -362,6 +424,15 @@ public final class ExecutionEnvironment {
         followUps.add(new EnvironmentEvent.SandboxReady());
     }
 
+    /** The environment ends outside the lifecycle, which has no event for a sandbox that would not start. */
+    private void startFailed(Exception e) {
+        if (isProvisioned()) {
+            initFailure = InitFailures.sandboxFailed(id, e);
+        }
+        tearDownOutsideLifecycle(new EnvironmentUnavailable(EnvironmentUnavailable.Reason.START_FAILED,
+                "environment " + id + " could not start", e));
+    }
+
     private SandboxSpec sandboxSpec() {
         Runtime runtime = function.runtime();
         Map<String, String> env = new LinkedHashMap<>(function.environment());
@@ -374,7 +445,7 @@ public final class ExecutionEnvironment {
         env.put("AWS_LAMBDA_FUNCTION_TIMEOUT", Long.toString(function.timeout().toSeconds()));
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", function.logGroup());
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", functionLog.streamName());
-        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", initializationType.environmentValue());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + runtime.name());
         env.put("AWS_REGION", function.region());
         env.put("AWS_DEFAULT_REGION", function.region());

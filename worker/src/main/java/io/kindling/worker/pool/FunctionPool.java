@@ -6,31 +6,47 @@ import io.kindling.worker.runtimeapi.InvocationRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The execution environments of ONE function version: each invocation goes to the most recently used warm one, or to
- * a new one (a cold start). An environment holds one invocation at a time. Environments retire themselves through the
- * lifecycle's idle timeout and leave the pool when Gone.
+ * The execution environments of ONE function version: each invocation goes to a warm provisioned one, else to the
+ * most recently used warm on-demand one, else to a new on-demand one (a cold start). An environment holds one
+ * invocation at a time. On-demand environments retire themselves through the lifecycle's idle timeout and leave the
+ * pool when Gone.
  *
- * <p>A cold start is first admitted by the worker's {@link MemoryBudget}, which may evict other functions' idle
- * environments or refuse.
+ * <p>Provisioned concurrency ({@link #provision}): that many environments are started and initialized ahead of any
+ * invoke, kept warm (no idle timeout, never evicted) and kept at the requested count: one that ends for any reason
+ * but being de-provisioned or the pool's close is replaced at once, or, after a failure (its init, the memory budget,
+ * its sandbox), by a retry with backoff (1 s doubling to 1 min) on the context's timer, so a function whose init
+ * keeps failing is not restarted in a tight loop. A busy provisioned environment is simply not available; a
+ * de-provisioned busy one finishes its invocation first and takes no other.
  *
- * <p>Threads: {@link #invoke} and {@link #close} may be called from any thread; the pool's bookkeeping is under one
- * short lock, and the environment work happens on each environment's own thread.
+ * <p>Every new environment is first admitted by the worker's {@link MemoryBudget}, which may evict other functions'
+ * idle on-demand environments or refuse.
+ *
+ * <p>Threads: {@link #invoke}, {@link #provision} and {@link #close} may be called from any thread; the pool's
+ * bookkeeping is under one short lock, and the environment work happens on each environment's own thread. Replacing a
+ * provisioned environment happens on the thread of the one that ended; a retry after a failure on a virtual thread
+ * the timer starts. The provisioned-concurrency listener is called outside the lock.
  */
 public final class FunctionPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FunctionPool.class);
     /** Enough for the races the pool can lose (a warm environment timing out as it is picked) without looping forever. */
     private static final int MAX_ASSIGNMENT_ATTEMPTS = 4;
     /**
@@ -42,6 +58,9 @@ public final class FunctionPool implements AutoCloseable {
      */
     static final Duration MIN_RETURNING_WAIT = Duration.ofMillis(50);
     static final Duration MAX_RETURNING_WAIT = Duration.ofSeconds(1);
+    /** The first wait before starting provisioned environments again after a failure; it doubles up to the max. */
+    static final Duration FIRST_PROVISION_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_PROVISION_RETRY = Duration.ofMinutes(1);
 
     private final FunctionVersionSpec function;
     private final EnvironmentContext context;
@@ -57,8 +76,31 @@ public final class FunctionPool implements AutoCloseable {
     /** Returning environments an invocation is waiting for; guarded by {@link #lock}. */
     private final Set<String> awaitedReturning = new HashSet<>();
     private boolean closed;
+    /** Set when whoever keeps pools dropped this one as empty: it must not take provisioned concurrency any more. */
+    private boolean dropped;
     /** Guarded by {@link #lock}. */
     private Runnable onEmpty;
+
+    // ---- provisioned concurrency; all guarded by lock ----
+    /** How many provisioned environments were asked for; 0 when none. */
+    private int provisionedRequested;
+    private ProvisionListener provisionListener = ProvisionListener.NONE;
+    /** The provisioned environments counting toward the request: not Gone, not de-provisioned. */
+    private final Set<String> provisioned = new HashSet<>();
+    /** Environments the pool asked to shut down (de-provisioned): never given an invocation again. */
+    private final Set<String> leaving = new HashSet<>();
+    /** Why the last attempt to start a provisioned environment failed; null once all are ready or on a new request. */
+    private String provisionFailure;
+    /** The pending retry after a failure, or null; while it is pending no provisioned environment is started. */
+    private ScheduledFuture<?> provisionRetry;
+    /** Bumped whenever a retry is armed or cancelled, so a retry that already fired when it was cancelled does nothing. */
+    private long retryGeneration;
+    private Duration nextRetryDelay = FIRST_PROVISION_RETRY;
+    /** The newest status not yet given to the listener, and whether a thread is giving one now (in order, no overlap). */
+    private ProvisionStatus unsentStatus;
+    private ProvisionListener unsentTo;
+    private ProvisionStatus lastStatus;
+    private boolean publishing;
 
     /**
      * @param idPrefix starts every sandbox id of this pool; must keep ids unique among live sandboxes of the driver
@@ -165,9 +207,10 @@ public final class FunctionPool implements AutoCloseable {
 
     /** Under {@link #lock}. */
     private Optional<ExecutionEnvironment> pickWarm() {
-        List<EnvironmentPool.Snapshot<ExecutionEnvironment>> snapshots = new ArrayList<>();
+        List<EnvironmentPool.Snapshot<ExecutionEnvironment>> warmProvisioned = new ArrayList<>();
+        List<EnvironmentPool.Snapshot<ExecutionEnvironment>> warmOnDemand = new ArrayList<>();
         for (ExecutionEnvironment environment : environments.values()) {
-            if (leased.contains(environment.id())) {
+            if (leased.contains(environment.id()) || leaving.contains(environment.id())) {
                 continue;
             }
             EnvironmentState state = environment.state();
@@ -177,11 +220,12 @@ public final class FunctionPool implements AutoCloseable {
                 default -> null;
             };
             if (lastUsed != null) {
-                snapshots.add(new EnvironmentPool.Snapshot<>(environment, function.qualifiedName(),
-                        function.memoryBytes(), lastUsed, state.kind()));
+                (provisioned.contains(environment.id()) ? warmProvisioned : warmOnDemand).add(
+                        new EnvironmentPool.Snapshot<>(environment, function.qualifiedName(), function.memoryBytes(),
+                                lastUsed, state.kind()));
             }
         }
-        return EnvironmentPool.pickIdle(snapshots);
+        return EnvironmentPool.pickIdle(warmProvisioned, warmOnDemand);
     }
 
     /**
@@ -191,7 +235,7 @@ public final class FunctionPool implements AutoCloseable {
      */
     private Optional<ExecutionEnvironment> pickReturning() {
         return environments.values().stream()
-                .filter(e -> !leased.contains(e.id()) && !awaitedReturning.contains(e.id())
+                .filter(e -> !leased.contains(e.id()) && !awaitedReturning.contains(e.id()) && !leaving.contains(e.id())
                         && e.state() instanceof EnvironmentState.AwaitingNext)
                 .findFirst();
     }
@@ -208,23 +252,47 @@ public final class FunctionPool implements AutoCloseable {
         synchronized (lock) {
             environments.remove(environment.id());
             leased.remove(environment.id());
-            whenEmpty = environments.isEmpty() ? onEmpty : null;
+            leaving.remove(environment.id());
+            // De-provisioned ones and those of a closed pool are not in the set: they are not replaced.
+            if (provisioned.remove(environment.id()) && !closed) {
+                environment.initFailure().ifPresent(this::provisionFailedLocked);
+                reconcileLocked();
+                queueStatusLocked();
+            }
+            whenEmpty = isEmptyLocked() ? onEmpty : null;
         }
+        publishStatus();
         if (whenEmpty != null) {
             whenEmpty.run();
         }
     }
 
-    /** True when the pool holds no environment (all Gone or none started). */
+    /** True when the pool holds no environment (all Gone or none started) and no provisioned concurrency. */
     public boolean isEmpty() {
         synchronized (lock) {
-            return environments.isEmpty();
+            return isEmptyLocked();
+        }
+    }
+
+    private boolean isEmptyLocked() {
+        return environments.isEmpty() && provisionedRequested == 0;
+    }
+
+    /**
+     * Marks the pool dropped if it {@link #isEmpty() is empty}, atomically with the check, so a concurrent
+     * {@link #provision} cannot land in a pool nobody keeps any more: it returns false instead.
+     */
+    boolean dropIfEmpty() {
+        synchronized (lock) {
+            dropped = isEmptyLocked();
+            return dropped;
         }
     }
 
     /**
-     * Called (on an environment's thread) each time the pool's last environment is Gone, so whoever keeps pools can
-     * drop this one; a pool without environments holds nothing worth keeping.
+     * Called (on an environment's thread, or the caller of {@link #provision}) each time the pool becomes
+     * {@link #isEmpty() empty}, so whoever keeps pools can drop this one; a pool without environments or provisioned
+     * concurrency holds nothing worth keeping.
      */
     public void onEmpty(Runnable action) {
         synchronized (lock) {
@@ -236,6 +304,200 @@ public final class FunctionPool implements AutoCloseable {
     public List<ExecutionEnvironment> environments() {
         synchronized (lock) {
             return List.copyOf(environments.values());
+        }
+    }
+
+    /**
+     * Keeps {@code count} provisioned environments of this function version initialized ahead of any invoke; calling
+     * it again adjusts the count, and 0 removes them (busy ones finish their invocation first). {@code listener}
+     * replaces the previous one and gets the status at once, then every change (see {@link ProvisionListener}).
+     *
+     * @return false if the pool was closed or dropped as empty and takes no provisioned concurrency: ask for a new
+     *     pool ({@link FunctionPools#provision} does)
+     */
+    public boolean provision(int count, ProvisionListener listener) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative: " + count);
+        }
+        Objects.requireNonNull(listener, "listener");
+        Runnable whenEmpty;
+        synchronized (lock) {
+            if (closed || dropped) {
+                return false;
+            }
+            provisionedRequested = count;
+            provisionListener = listener;
+            lastStatus = null; // a new listener hears the status even if it did not change
+            // A new request starts afresh: no failure to report yet, no backoff to sit out.
+            provisionFailure = null;
+            nextRetryDelay = FIRST_PROVISION_RETRY;
+            cancelRetryLocked();
+            reconcileLocked();
+            queueStatusLocked();
+            whenEmpty = isEmptyLocked() ? onEmpty : null;
+        }
+        publishStatus();
+        if (whenEmpty != null) {
+            whenEmpty.run();
+        }
+        return true;
+    }
+
+    /** The provisioned concurrency asked for, if any, e.g. to carry it over to the pool that replaces this one. */
+    Optional<Provisioning> provisioning() {
+        synchronized (lock) {
+            return provisionedRequested == 0 ? Optional.empty()
+                    : Optional.of(new Provisioning(provisionedRequested, provisionListener));
+        }
+    }
+
+    record Provisioning(int count, ProvisionListener listener) {}
+
+    /**
+     * Brings the provisioned environments to the requested count: de-provisions the excess (those still in init
+     * first, busy ones last, since they must finish their invocation) and starts the missing ones, unless a retry
+     * after a failure is pending. Under the lock; starting only queues work on the new environment's thread.
+     */
+    private void reconcileLocked() {
+        int excess = provisioned.size() - provisionedRequested;
+        if (excess > 0) {
+            List<ExecutionEnvironment> byCostToRemove = provisioned.stream().map(environments::get)
+                    .sorted(Comparator.comparingInt(e -> costToRemove(e.state()))).toList();
+            for (ExecutionEnvironment environment : byCostToRemove.subList(0, excess)) {
+                provisioned.remove(environment.id());
+                leaving.add(environment.id());
+                environment.shutdown();
+            }
+        }
+        while (provisioned.size() < provisionedRequested && provisionRetry == null) {
+            if (!startProvisionedLocked()) {
+                break;
+            }
+        }
+    }
+
+    private static int costToRemove(EnvironmentState state) {
+        return switch (state.kind()) {
+            case CREATING, INITIALIZING, DRAINING, GONE -> 0;
+            case IDLE, FROZEN -> 1;
+            case BUSY, AWAITING_NEXT -> 2;
+        };
+    }
+
+    /**
+     * Under the lock. A refusal of the memory budget is a failure with its reason, not a silent shortfall.
+     *
+     * @return false if it was refused
+     */
+    private boolean startProvisionedLocked() {
+        String id = idPrefix + "-" + started.incrementAndGet();
+        ExecutionEnvironment environment = ExecutionEnvironment.createProvisioned(id, function, context, this::remove);
+        try {
+            context.memory().admit(environment, function.memoryBytes());
+        } catch (EnvironmentUnavailable full) {
+            provisionFailedLocked("the worker's memory budget is exhausted: " + full.getMessage());
+            return false;
+        }
+        environments.put(id, environment);
+        provisioned.add(id);
+        environment.initialize();
+        // Warm (its init is done) or Gone; Gone is handled by remove.
+        environment.settled().thenRun(() -> {
+            synchronized (lock) {
+                if (provisioned.contains(id) && environment.state().kind().acceptsInvocations()) {
+                    nextRetryDelay = FIRST_PROVISION_RETRY;
+                }
+                queueStatusLocked();
+            }
+            publishStatus();
+        });
+        return true;
+    }
+
+    /** Records the failure for the status and arms the retry, whose delay doubles per failed round. Under the lock. */
+    private void provisionFailedLocked(String reason) {
+        provisionFailure = reason;
+        if (provisionRetry == null && !closed) {
+            long generation = ++retryGeneration;
+            provisionRetry = context.timers().schedule(
+                    // The timer thread is shared: starting environments happens on a thread of its own.
+                    () -> Thread.ofVirtual().name("provision-" + function.qualifiedName())
+                            .start(() -> retryProvisioning(generation)),
+                    nextRetryDelay.toNanos(), TimeUnit.NANOSECONDS);
+            nextRetryDelay = nextRetryDelay.multipliedBy(2).compareTo(MAX_PROVISION_RETRY) > 0
+                    ? MAX_PROVISION_RETRY : nextRetryDelay.multipliedBy(2);
+        }
+        queueStatusLocked();
+    }
+
+    private void cancelRetryLocked() {
+        retryGeneration++;
+        if (provisionRetry != null) {
+            provisionRetry.cancel(false);
+            provisionRetry = null;
+        }
+    }
+
+    private void retryProvisioning(long generation) {
+        synchronized (lock) {
+            if (generation != retryGeneration || closed) {
+                return;
+            }
+            provisionRetry = null;
+            reconcileLocked();
+            queueStatusLocked();
+        }
+        publishStatus();
+    }
+
+    /** Computes the status and leaves it for {@link #publishStatus} if it changed. Under the lock. */
+    private void queueStatusLocked() {
+        int ready = 0;
+        for (String id : provisioned) {
+            ready += switch (environments.get(id).state().kind()) {
+                case BUSY, AWAITING_NEXT, IDLE, FROZEN -> 1;
+                case CREATING, INITIALIZING, DRAINING, GONE -> 0;
+            };
+        }
+        ProvisionStatus status;
+        if (ready >= provisionedRequested) {
+            provisionFailure = null;
+            status = new ProvisionStatus.Ready(provisionedRequested);
+        } else if (provisionFailure != null) {
+            status = new ProvisionStatus.Failed(ready, provisionedRequested, provisionFailure);
+        } else {
+            status = new ProvisionStatus.InProgress(ready, provisionedRequested);
+        }
+        if (!status.equals(lastStatus)) {
+            lastStatus = status;
+            unsentStatus = status;
+            unsentTo = provisionListener;
+        }
+    }
+
+    /** Gives the newest status to the listener, outside the lock; one thread at a time, so calls never overlap. */
+    private void publishStatus() {
+        while (true) {
+            ProvisionStatus status;
+            ProvisionListener to;
+            synchronized (lock) {
+                if (publishing || unsentStatus == null) {
+                    return;
+                }
+                status = unsentStatus;
+                to = unsentTo;
+                unsentStatus = null;
+                publishing = true;
+            }
+            try {
+                to.changed(status);
+            } catch (RuntimeException e) {
+                log.warn("provisioned concurrency listener of {} failed on {}", function.qualifiedName(), status, e);
+            } finally {
+                synchronized (lock) {
+                    publishing = false;
+                }
+            }
         }
     }
 
@@ -259,6 +521,9 @@ public final class FunctionPool implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             all = List.copyOf(environments.values());
+            // Provisioned environments of a closed pool are shut down like the rest and not replaced.
+            provisioned.clear();
+            cancelRetryLocked();
         }
         all.forEach(ExecutionEnvironment::shutdown);
         try {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,10 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Every {@link FunctionPool} of the worker, one per function version. A version whose spec changed ($LATEST after an
  * update of its code or configuration) gets a new pool, and the old pool's environments are shut down: Lambda runs
- * new invocations on the new code as soon as the update is done. A pool whose last environment is Gone is dropped, so
- * the map holds no more pools than there are live environments plus versions being invoked.
+ * new invocations on the new code as soon as the update is done, and the new pool takes over the old one's
+ * provisioned concurrency. A pool whose last environment is Gone and that has no provisioned concurrency is dropped,
+ * so the map holds no more pools than there are live environments plus versions being invoked or provisioned.
  *
- * <p>Threads: {@link #invoke} from any thread; one short lock around the map.
+ * <p>Threads: {@link #invoke} and {@link #provision} from any thread; one short lock around the map.
  */
 public final class FunctionPools implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FunctionPools.class);
@@ -80,9 +82,62 @@ public final class FunctionPools implements AutoCloseable {
             }
         }
         if (replaced != null) {
-            retire(replaced);
+            replace(replaced, pool);
         }
         return pool.invoke(input);
+    }
+
+    /**
+     * Keeps {@code count} environments of {@code function} initialized ahead of any invoke (Lambda's provisioned
+     * concurrency, for a published version or an alias's version), with
+     * {@code AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency}. Invokes take them before any on-demand
+     * environment. They count in the worker's memory budget, are never evicted nor retired by the idle timeout, and
+     * are replaced when they end (a crash, a timeout, an OOM kill, a failed init: after a failure with backoff).
+     * Calling it again adjusts the count; 0 removes them, letting busy ones finish their invocation. The pool stays
+     * while provisioned concurrency is asked for; {@link #retireFunction} and {@link #close} end it with the rest.
+     *
+     * @param listener gets the status at once and on every change, see {@link ProvisionListener}; it replaces the
+     *     listener of an earlier call for the same version
+     */
+    public void provision(FunctionVersionSpec function, int count, ProvisionListener listener) {
+        Objects.requireNonNull(function, "function");
+        Objects.requireNonNull(listener, "listener");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative: " + count);
+        }
+        while (true) {
+            FunctionPool pool;
+            FunctionPool replaced = null;
+            synchronized (lock) {
+                if (closed) {
+                    break;
+                }
+                pool = byVersion.get(function.qualifiedName());
+                if (pool == null && count == 0) {
+                    break; // nothing was provisioned
+                }
+                if (pool == null || (count > 0 && !pool.function().equals(function))) {
+                    replaced = pool;
+                    pool = newPool(function);
+                    byVersion.put(function.qualifiedName(), pool);
+                }
+            }
+            if (replaced != null) {
+                retire(replaced);
+            }
+            if (pool.provision(count, listener)) {
+                return;
+            }
+            // The pool was dropped as empty between the look-up and the call: the next look-up makes a new one.
+        }
+        listener.changed(count == 0 ? new ProvisionStatus.Ready(0)
+                : new ProvisionStatus.Failed(0, count, "the worker is shutting down"));
+    }
+
+    /** Retires {@code old} and gives its provisioned concurrency, if any, to {@code successor}. */
+    private void replace(FunctionPool old, FunctionPool successor) {
+        old.provisioning().ifPresent(p -> successor.provision(p.count(), p.listener()));
+        retire(old);
     }
 
     /** Under {@link #lock}. */
@@ -93,7 +148,7 @@ public final class FunctionPools implements AutoCloseable {
         pool.onEmpty(() -> {
             boolean dropped;
             synchronized (lock) {
-                dropped = byVersion.get(function.qualifiedName()) == pool && pool.isEmpty();
+                dropped = byVersion.get(function.qualifiedName()) == pool && pool.dropIfEmpty();
                 if (dropped) {
                     byVersion.remove(function.qualifiedName());
                 }
@@ -105,7 +160,10 @@ public final class FunctionPools implements AutoCloseable {
         return pool;
     }
 
-    /** Shuts down every environment of every version of {@code functionName}, e.g. after the function was deleted. */
+    /**
+     * Shuts down every environment of every version of {@code functionName}, provisioned ones included (they are not
+     * replaced), e.g. after the function was deleted.
+     */
     public void retireFunction(String functionName) {
         List<FunctionPool> gone = new ArrayList<>();
         synchronized (lock) {

@@ -13,9 +13,10 @@ import java.util.Set;
 
 /**
  * The worker's cap on the memory of all its sandboxes together, across functions. A new environment is admitted only
- * if its memory fits; if it does not, warm environments of any function are shut down, least recently used first
- * ({@link EnvironmentPool#evictFor}), and if even that cannot make room the invocation is refused rather than queued:
- * an invoke of one function never waits for another function's work.
+ * if its memory fits; if it does not, warm on-demand environments of any function are shut down, least recently used
+ * first ({@link EnvironmentPool#evictFor}), and if even that cannot make room the invocation is refused rather than
+ * queued: an invoke of one function never waits for another function's work. Provisioned environments count like any
+ * other but are never evicted: keeping them initialized is what their function asked for.
  *
  * <p>Evicted environments count as free from the moment they are asked to shut down, although their processes take
  * up to the shutdown grace to die: the cap can be overshot by that much for that long.
@@ -51,14 +52,14 @@ public final class MemoryBudget {
         if (free < bytes) {
             List<EnvironmentPool.Snapshot<ExecutionEnvironment>> warm = new ArrayList<>();
             held.forEach((candidate, memory) -> {
-                if (!evicting.contains(candidate)) {
+                if (!evicting.contains(candidate) && !candidate.isProvisioned()) {
                     lastUsed(candidate.state()).ifPresent(since -> warm.add(new EnvironmentPool.Snapshot<>(candidate,
                             candidate.function().qualifiedName(), memory, since, candidate.state().kind())));
                 }
             });
             List<ExecutionEnvironment> victims = EnvironmentPool.evictFor(bytes, warm, free).orElseThrow(() ->
                     new EnvironmentUnavailable(EnvironmentUnavailable.Reason.NO_CAPACITY, "the worker's sandbox memory ("
-                            + (capacityBytes >> 20) + " MiB) is held by busy environments; "
+                            + (capacityBytes >> 20) + " MiB) is held by busy or provisioned environments; "
                             + (bytes >> 20) + " MiB more do not fit"));
             for (ExecutionEnvironment victim : victims) {
                 evicting.add(victim);

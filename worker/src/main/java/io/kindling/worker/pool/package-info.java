@@ -2,7 +2,8 @@
  * Execution environments over real sandboxes: {@link io.kindling.worker.pool.ExecutionEnvironment} drives one
  * environment's {@link io.kindling.assignment.EnvironmentLifecycle} (one virtual thread per environment feeds it
  * events in order and runs the effects; the sandbox driver does its native blocking on its own platform threads),
- * and {@link io.kindling.worker.pool.FunctionPool} reuses the warm environments of one function version.
+ * and {@link io.kindling.worker.pool.FunctionPool} reuses the warm environments of one function version, provisioned
+ * ones (initialized ahead of any invoke, kept at the requested count) first.
  *
  * <p>What an environment starts is a {@link io.kindling.worker.pool.Runtime}, data from
  * {@link io.kindling.worker.pool.Runtimes} ({@code runtimes/*.tsv} beside this package: the identifiers, and per

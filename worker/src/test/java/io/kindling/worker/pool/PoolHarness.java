@@ -42,6 +42,7 @@ final class PoolHarness implements AutoCloseable {
     final ScheduledExecutorService timers;
     final FunctionLogs logs;
     private final List<FunctionPool> pools = new ArrayList<>();
+    private final List<FunctionPools> workers = new ArrayList<>();
     private int directories;
 
     PoolHarness() throws Exception {
@@ -86,24 +87,36 @@ final class PoolHarness implements AutoCloseable {
         return pool;
     }
 
+    /** A worker's pools over {@code context}, closed by {@link #close()}. */
+    FunctionPools pools(EnvironmentContext context) {
+        FunctionPools worker = new FunctionPools(context);
+        workers.add(worker);
+        return worker;
+    }
+
+    /** As {@link #awaitLogLine}, once {@code line} is there {@code times} times (e.g. once per environment's init). */
+    List<String> awaitLogLines(String function, String line, int times) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (true) {
+            LogPage page = logs.tail(function, 1000);
+            List<String> lines = page.events().stream().map(LogEvent::message).toList();
+            if (lines.stream().filter(line::equals).count() >= times) {
+                return lines;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("the log never got \"" + line + "\" " + times + " times: " + lines);
+            }
+            logs.awaitAppend(function, page.next(), Duration.ofNanos(left)).get(WAIT_SECONDS + 1, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * The function's stored log lines once one of them is {@code line}: output reaches the log through a pipe and a
      * copying thread, so it may trail the answer. Waits on the store's append signal, never sleeps.
      */
     List<String> awaitLogLine(String function, String line) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (true) {
-            LogPage page = logs.tail(function, 1000);
-            List<String> lines = page.events().stream().map(LogEvent::message).toList();
-            if (lines.contains(line)) {
-                return lines;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new AssertionError("the log never got \"" + line + "\": " + lines);
-            }
-            logs.awaitAppend(function, page.next(), Duration.ofNanos(left)).get(WAIT_SECONDS + 1, TimeUnit.SECONDS);
-        }
+        return awaitLogLines(function, line, 1);
     }
 
     static InvokeOutcome invoke(FunctionPool pool, String payload, String arn) throws Exception {
@@ -144,6 +157,9 @@ final class PoolHarness implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
+            for (FunctionPools worker : workers) {
+                worker.close(Duration.ofSeconds(WAIT_SECONDS));
+            }
             for (FunctionPool pool : pools) {
                 pool.close(Duration.ofSeconds(WAIT_SECONDS));
             }
