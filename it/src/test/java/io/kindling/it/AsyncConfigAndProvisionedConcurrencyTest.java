@@ -18,7 +18,12 @@ import software.amazon.awssdk.services.lambda.model.ProvisionedConcurrencyStatus
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
-/** Event invoke configs (destinations, retries), DeadLetterConfig and provisioned concurrency configs through the SDK. */
+/**
+ * Event invoke configs (destinations, retries), DeadLetterConfig and provisioned concurrency configs through the SDK:
+ * the control plane's answers only, on a server without a worker, so the hundreds of environments some of these
+ * configs ask for are not started (ProvisionedConcurrencyTest runs them).
+ */
+@ServerTest.WithoutWorker
 class AsyncConfigAndProvisionedConcurrencyTest extends ServerTest {
     static final String ARN = "arn:aws:lambda:us-east-1:123456789012:function:";
 

@@ -1,8 +1,14 @@
 package io.kindling.it;
 
+import io.kindling.server.WorkerConfig;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -16,9 +22,15 @@ abstract class ServerTest {
     static TestServer server;
     static LambdaClient lambda;
 
+    /** On a test class: its server runs no worker (the control plane only; invokes are refused). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface WithoutWorker {}
+
     @BeforeAll
-    static void startServer() throws Exception {
-        server = TestServer.start(dir);
+    static void startServer(TestInfo test) throws Exception {
+        boolean withoutWorker = test.getTestClass().map(c -> c.isAnnotationPresent(WithoutWorker.class)).orElse(false);
+        server = withoutWorker ? TestServer.start(dir, WorkerConfig::disabled) : TestServer.start(dir);
         lambda = server.client();
     }
 

@@ -56,6 +56,8 @@ public final class KindlingServer implements AutoCloseable {
     private final CodeActivation activation;
     private final Invoker invoker;
     private final EventQueue queue;
+    /** Null when this node cannot run sandboxes: provisioned concurrency configs then stay IN_PROGRESS. */
+    private final ProvisionedConcurrencyReconciler provisioned;
     private final FunctionLogs logs;
     private final Server jetty;
     private final ServerConnector connector;
@@ -63,9 +65,10 @@ public final class KindlingServer implements AutoCloseable {
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Invoker invoker, EventQueue queue, FunctionLogs logs, Server jetty, ServerConnector connector,
-                           Credentials credentials) {
+                           Invoker invoker, EventQueue queue, ProvisionedConcurrencyReconciler provisioned,
+                           FunctionLogs logs, Server jetty, ServerConnector connector, Credentials credentials) {
         this.queue = queue;
+        this.provisioned = provisioned;
         this.logs = logs;
         this.config = config;
         this.dataDir = dataDir;
@@ -82,6 +85,7 @@ public final class KindlingServer implements AutoCloseable {
         Invoker invoker = null;
         FunctionLogs logs = null;
         EventQueue queue = null;
+        ProvisionedConcurrencyReconciler provisioned = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -101,6 +105,10 @@ public final class KindlingServer implements AutoCloseable {
                     new AsyncDelivery(registry, invoker, counter, arns), new RegistryEventSettings(registry),
                     new FunctionArns(config.region(), config.accountId()));
             AsyncEvents events = new QueuedEvents(queue, Clock.systemUTC());
+            if (invoker instanceof LocalWorker worker) {
+                provisioned = new ProvisionedConcurrencyReconciler(registry, worker, counter);
+                provisioned.start();
+            }
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -139,9 +147,12 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, invoker, queue, logs, jetty, connector,
-                    credentials);
+            return new KindlingServer(config, dataDir, registry, activation, invoker, queue, provisioned, logs, jetty,
+                    connector, credentials);
         } catch (Exception e) {
+            if (provisioned != null) {
+                provisioned.close();
+            }
             if (queue != null) {
                 queue.close();
             }
@@ -229,6 +240,9 @@ public final class KindlingServer implements AutoCloseable {
         } finally {
             // The queue first: its deliveries in flight finish on the worker; the rest stays on disk for the next start.
             queue.close();
+            if (provisioned != null) {
+                provisioned.close();
+            }
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }

@@ -12,6 +12,7 @@ import io.kindling.worker.pool.FunctionVersionSpec;
 import io.kindling.worker.pool.InvocationInput;
 import io.kindling.worker.pool.InvokeOutcome;
 import io.kindling.worker.pool.MemoryBudget;
+import io.kindling.worker.pool.ProvisionListener;
 import io.kindling.worker.pool.Runtime;
 import io.kindling.worker.pool.Runtimes;
 import io.kindling.worker.runtimeapi.RuntimeApiServer;
@@ -136,6 +137,16 @@ final class LocalWorker implements Invoker, AutoCloseable {
             case InvokeOutcome.FunctionFailure f -> new Result(f.body(), Optional.of("Unhandled"),
                     Optional.of(f.logTail().utf8()));
         };
+    }
+
+    /**
+     * Keeps {@code count} environments of this published version initialized (provisioned concurrency); 0 removes
+     * them. The listener hears how far along they are.
+     *
+     * @throws InvokeRefused when the version's code or runtime is not available here
+     */
+    void provision(FunctionVersion version, int count, ProvisionListener listener) throws InvokeRefused {
+        pools.provision(spec(version), count, listener);
     }
 
     @Override

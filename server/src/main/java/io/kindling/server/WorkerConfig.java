@@ -46,6 +46,11 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
         }
     }
 
+    /** A server that keeps no sandboxes: the control plane only, every invoke answered with why. */
+    public WorkerConfig disabled() {
+        return new WorkerConfig(false, sandboxMemoryBytes, lifecycle, namePrefix);
+    }
+
     public WorkerConfig withLifecycle(LifecycleSettings settings) {
         return new WorkerConfig(enabled, sandboxMemoryBytes, settings, namePrefix);
     }
