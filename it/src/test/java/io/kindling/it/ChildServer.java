@@ -30,7 +30,8 @@ final class ChildServer implements AutoCloseable {
         this.process = process;
     }
 
-    static ChildServer start(Path dir, String name) throws Exception {
+    /** {@code kindling serve} on the data directory {@code dir/data}, with {@code serveOptions} added. */
+    static ChildServer start(Path dir, String name, String... serveOptions) throws Exception {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -40,10 +41,12 @@ final class ChildServer implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The runtimes the build put beside the test classes, as this JVM was told.
         String runtimes = "-Dkindling.runtimes.dir=" + System.getProperty("kindling.runtimes.dir", "");
-        Process process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", runtimes, "-cp",
-                System.getProperty("java.class.path"), "io.kindling.cli.Kindling", "serve", "--data-dir", dataDir.toString(),
-                "--port", Integer.toString(port), "--account-id", TestServer.ACCOUNT,
-                "--credentials", TestServer.writeCredentials(dir).toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", runtimes,
+                "-cp", System.getProperty("java.class.path"), "io.kindling.cli.Kindling", "serve",
+                "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--account-id", TestServer.ACCOUNT,
+                "--credentials", TestServer.writeCredentials(dir).toString()));
+        command.addAll(List.of(serveOptions));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ChildServer child = new ChildServer(dataDir, log, port, process);
         child.awaitHealthy();
