@@ -1,6 +1,7 @@
 package io.kindling.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kindling.cli.Kindling;
 import java.io.PrintWriter;
@@ -12,11 +13,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /** The kindling command against a real server: deploy (create and update), functions ls, rm, help, errors. */
@@ -73,6 +77,38 @@ class CliTest extends ServerTest {
         Run missing = kindling(client("logs", "no-such-function"));
         assertThat(missing.exit()).isNotZero();
         assertThat(missing.err()).contains("ResourceNotFoundException");
+    }
+
+    @Test
+    void queuesAndDlqShowAndReplayTheDeadLetters() throws Exception {
+        Path code = Files.createDirectories(dir.resolve("src-parked"));
+        Files.writeString(code.resolve("bootstrap"), AsyncBootstraps.RECORDING);
+        Files.setPosixFilePermissions(code.resolve("bootstrap"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(kindling(client("deploy", "parked", code.toString(), "--runtime", "provided.al2023",
+                "--handler", "bootstrap")).exit()).isZero();
+        // Reserved concurrency 0: the event goes straight to the dead letters, without running.
+        lambda.putFunctionConcurrency(r -> r.functionName("parked").reservedConcurrentExecutions(0));
+        String id = lambda.invoke(r -> r.functionName("parked").invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String("{\"parked\":true}"))).responseMetadata().requestId();
+        await().atMost(Duration.ofMinutes(1)).until(() -> kindling(client("dlq", "ls", "parked")).out().contains(id));
+
+        Run listed = kindling(client("dlq", "ls", "parked", "--payload"));
+        Run queues = kindling(client("queues"));
+        lambda.deleteFunctionConcurrency(r -> r.functionName("parked"));
+        Run replayed = kindling(client("dlq", "replay", "parked", "--id", id));
+        Run unknown = kindling(client("dlq", "replay", "parked", "--id", "no-such-id"));
+
+        assertThat(listed.exit()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("ID").containsPattern(id + "\\s+\\$LATEST\\s+RetriesExhausted\\s+0")
+                .contains("{\"parked\":true}");
+        assertThat(queues.exit()).as(queues.err()).isZero();
+        assertThat(queues.out()).contains("DEAD LETTERS").containsPattern("parked\\s+0\\s+0\\s+1\\s");
+        assertThat(replayed.out()).isEqualTo("replayed 1 event\n");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("ResourceNotFoundException");
+        await().atMost(Duration.ofMinutes(1)).until(() -> kindling(client("logs", "parked")).out()
+                .contains("START RequestId: " + id));
+        assertThat(kindling(client("dlq", "ls", "parked")).out()).doesNotContain(id);
     }
 
     @Test
