@@ -10,11 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -31,45 +29,38 @@ class AsyncEventAgeTest {
     static final Duration RETRY_BASE = Duration.ofSeconds(31);
     private static final String ARN_PREFIX = "arn:aws:lambda:us-east-1:" + TestServer.ACCOUNT + ":function:";
 
-    @TempDir
-    static java.nio.file.Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = TestServer.start(dir, w -> w, s -> s.withEvents(EventQueueConfig.defaults()
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension(s -> s.withEvents(EventQueueConfig.defaults()
                 .withDelays(RETRY_BASE, Duration.ofMillis(100), Duration.ofSeconds(1))));
-        lambda = server.client();
+
+    static LambdaClient lambda() {
+        return SERVER.lambda();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        lambda.close();
-        server.close();
+    static KindlingCalls kindling() {
+        return SERVER.kindling();
     }
 
     @Test
     void anEventOlderThanItsMaximumAgeGoesToOnFailureAsEventAgeExceeded() throws Exception {
         for (String name : List.of("aging", "graveyard")) {
-            lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
+            lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
                     .role(TestServer.ROLE).timeout(10).memorySize(256)
                     .environment(e -> e.variables(java.util.Map.of("FAILING", name.equals("aging") ? "1" : "0")))
                     .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-            lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+            lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
         }
-        lambda.putFunctionEventInvokeConfig(r -> r.functionName("aging").maximumEventAgeInSeconds(60)
+        lambda().putFunctionEventInvokeConfig(r -> r.functionName("aging").maximumEventAgeInSeconds(60)
                 .destinationConfig(d -> d.onFailure(f -> f.destination(ARN_PREFIX + "graveyard"))));
 
-        String id = lambda.invoke(r -> r.functionName("aging").invocationType(InvocationType.EVENT)
+        String id = lambda().invoke(r -> r.functionName("aging").invocationType(InvocationType.EVENT)
                 .payload(SdkBytes.fromUtf8String("{\"ttl\":60}"))).responseMetadata().requestId();
 
-        KindlingCalls kindling = new KindlingCalls(server.endpoint());
         ObjectMapper json = new ObjectMapper();
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
-                kindling.logMessages("graveyard").stream().anyMatch(m -> m.startsWith("EVENT ")));
+                kindling().logMessages("graveyard").stream().anyMatch(m -> m.startsWith("EVENT ")));
         List<JsonNode> records = new ArrayList<>();
-        for (String message : kindling.logMessages("graveyard")) {
+        for (String message : kindling().logMessages("graveyard")) {
             if (message.startsWith("EVENT ")) {
                 records.add(json.readTree(message.substring("EVENT ".length())));
             }
@@ -81,7 +72,7 @@ class AsyncEventAgeTest {
         assertThat(record.path("requestContext").path("approximateInvokeCount").asInt()).isEqualTo(2);
         assertThat(record.path("responseContext").path("functionError").asText()).isEqualTo("Unhandled");
         assertThat(record.path("requestPayload").path("ttl").asInt()).isEqualTo(60);
-        assertThat(kindling.startedRequestIds("aging")).containsExactly(id, id);
-        assertThat(kindling.deadLetters("aging")).isEmpty();
+        assertThat(kindling().startedRequestIds("aging")).containsExactly(id, id);
+        assertThat(kindling().deadLetters("aging")).isEmpty();
     }
 }

@@ -13,11 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -32,40 +30,33 @@ class AsyncFairnessTest {
     static final int PARALLELISM = 4;
     static final int NOISY_EVENTS = 2000;
 
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-    static KindlingCalls kindling;
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension(s -> s.withEvents(EventQueueConfig.defaults()
+                .withParallelism(PARALLELISM)
+                .withDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1))));
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = TestServer.start(dir, w -> w, s -> s.withEvents(EventQueueConfig.defaults()
-                .withParallelism(PARALLELISM).withDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1))));
-        lambda = server.client();
-        kindling = new KindlingCalls(server.endpoint());
+    static LambdaClient lambda() {
+        return SERVER.lambda();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        lambda.close();
-        server.close();
+    static KindlingCalls kindling() {
+        return SERVER.kindling();
     }
 
     @Test
     void aQuietFunctionsEventRunsWithinOneRoundOfANoisyBacklog() throws Exception {
         for (String name : List.of("noisy", "quiet")) {
-            lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
+            lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
                     .role(TestServer.ROLE).timeout(10).memorySize(1024)
                     .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-            lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+            lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
         }
-        lambda.putFunctionEventInvokeConfig(r -> r.functionName("noisy").maximumRetryAttempts(1));
+        lambda().putFunctionEventInvokeConfig(r -> r.functionName("noisy").maximumRetryAttempts(1));
         AtomicInteger accepted = new AtomicInteger();
         try (ExecutorService callers = Executors.newFixedThreadPool(8)) {
             for (int i = 0; i < NOISY_EVENTS; i++) {
                 callers.submit(() -> {
-                    lambda.invoke(r -> r.functionName("noisy").invocationType(InvocationType.EVENT)
+                    lambda().invoke(r -> r.functionName("noisy").invocationType(InvocationType.EVENT)
                             .payload(SdkBytes.fromUtf8String("{\"fail\":\"fail\"}")));
                     accepted.incrementAndGet();
                 });
@@ -73,15 +64,16 @@ class AsyncFairnessTest {
         }
         assertThat(accepted).hasValue(NOISY_EVENTS);
         // The backlog is running: every slot is busy with the noisy function.
-        await().atMost(Duration.ofMinutes(1)).until(() -> kindling.startedRequestIds("noisy").size() > 2 * PARALLELISM);
-        int noisyBefore = kindling.startedRequestIds("noisy").size();
+        await().atMost(Duration.ofMinutes(1)).until(() ->
+                kindling().startedRequestIds("noisy").size() > 2 * PARALLELISM);
+        int noisyBefore = kindling().startedRequestIds("noisy").size();
 
-        String quiet = lambda.invoke(r -> r.functionName("quiet").invocationType(InvocationType.EVENT)
+        String quiet = lambda().invoke(r -> r.functionName("quiet").invocationType(InvocationType.EVENT)
                 .payload(SdkBytes.fromUtf8String("{\"quiet\":1}"))).responseMetadata().requestId();
 
-        await().atMost(Duration.ofMinutes(1)).until(() -> !kindling.startedRequestIds("quiet").isEmpty());
-        int noisyAfter = kindling.startedRequestIds("noisy").size();
-        assertThat(kindling.startedRequestIds("quiet")).containsExactly(quiet);
+        await().atMost(Duration.ofMinutes(1)).until(() -> !kindling().startedRequestIds("quiet").isEmpty());
+        int noisyAfter = kindling().startedRequestIds("noisy").size();
+        assertThat(kindling().startedRequestIds("quiet")).containsExactly(quiet);
         // One round: the quiet event takes the next free slot. The noisy starts counted in between are those already
         // running or starting when the quiet event arrived (at most one per slot) plus log reading's own lag.
         assertThat(noisyAfter - noisyBefore).as("noisy invocations started while the quiet event waited")
@@ -93,7 +85,7 @@ class AsyncFairnessTest {
 
     private static JsonNode queue(String function) throws Exception {
         List<JsonNode> matching = new ArrayList<>();
-        kindling.queues().forEach(q -> {
+        kindling().queues().forEach(q -> {
             if (q.path("FunctionName").asText().equals(function)) {
                 matching.add(q);
             }

@@ -19,11 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -45,35 +43,27 @@ class AsyncInvokeTest {
     private static final String ARN_PREFIX = "arn:aws:lambda:us-east-1:" + TestServer.ACCOUNT + ":function:";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
-    static KindlingCalls kindling;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = TestServer.start(dir, w -> w, s -> s.withEvents(EventQueueConfig.defaults()
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension(s -> s.withEvents(EventQueueConfig.defaults()
                 .withDelays(RETRY_BASE, Duration.ofMillis(100), Duration.ofSeconds(1))));
-        lambda = server.client();
-        kindling = new KindlingCalls(server.endpoint());
+
+    static LambdaClient lambda() {
+        return SERVER.lambda();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        lambda.close();
-        server.close();
+    static KindlingCalls kindling() {
+        return SERVER.kindling();
     }
 
     static void deploy(String name, Map<String, String> env) {
-        lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
+        lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
                 .role(TestServer.ROLE).timeout(10).memorySize(512).environment(e -> e.variables(env))
                 .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
     }
 
     static String event(String function, String json) {
-        InvokeResponse response = lambda.invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
+        InvokeResponse response = lambda().invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
                 .payload(SdkBytes.fromUtf8String(json)));
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(response.payload().asByteArray()).isEmpty();
@@ -83,7 +73,7 @@ class AsyncInvokeTest {
     /** The events the function logged, parsed, in the order they ran. */
     static List<JsonNode> loggedEvents(String function) throws Exception {
         List<JsonNode> events = new ArrayList<>();
-        for (String message : kindling.logMessages(function)) {
+        for (String message : kindling().logMessages(function)) {
             if (message.startsWith("EVENT ")) {
                 events.add(JSON.readTree(message.substring("EVENT ".length())));
             }
@@ -93,7 +83,7 @@ class AsyncInvokeTest {
 
     static void awaitQueueDrained(String function) {
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            for (JsonNode queue : kindling.queues()) {
+            for (JsonNode queue : kindling().queues()) {
                 if (queue.path("FunctionName").asText().equals(function)) {
                     assertThat(queue.path("Depth").asLong() + queue.path("InFlight").asLong()).isZero();
                 }
@@ -110,17 +100,17 @@ class AsyncInvokeTest {
         awaitQueueDrained("async-echo");
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(loggedEvents("async-echo"))
                 .extracting(e -> e.path("hello").asText()).containsExactly("async"));
-        assertThat(kindling.startedRequestIds("async-echo")).containsExactly(id);
-        assertThat(kindling.deadLetters("async-echo")).isEmpty();
+        assertThat(kindling().startedRequestIds("async-echo")).containsExactly(id);
+        assertThat(kindling().deadLetters("async-echo")).isEmpty();
     }
 
     @Test
     void theLegacyInvokeAsyncRouteQueuesToo() throws Exception {
         deploy("legacy", Map.of());
-        Path args = Files.writeString(dir.resolve("invoke-async.json"), "{\"route\":\"invoke-async\"}");
+        Path args = Files.writeString(SERVER.dir().resolve("invoke-async.json"), "{\"route\":\"invoke-async\"}");
 
         // The SDK v2 dropped InvokeAsync; the AWS CLI still has it.
-        JsonNode answer = AwsCli.forServer(AwsCli.DEBIAN_CLI_V2.toString(), server, dir)
+        JsonNode answer = AwsCli.forServer(AwsCli.DEBIAN_CLI_V2.toString(), SERVER.server(), SERVER.dir())
                 .json("invoke-async", "--function-name", "legacy", "--invoke-args", args.toString());
 
         assertThat(answer.path("Status").asInt()).isEqualTo(202);
@@ -150,34 +140,35 @@ class AsyncInvokeTest {
 
         String id = event("flaky", "{\"order\":42}");
 
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(kindling.deadLetters("flaky")).hasSize(1));
-        JsonNode dead = kindling.deadLetters("flaky").get(0);
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                assertThat(kindling().deadLetters("flaky")).hasSize(1));
+        JsonNode dead = kindling().deadLetters("flaky").get(0);
         assertThat(dead.path("Id").asText()).isEqualTo(id);
         assertThat(dead.path("Condition").asText()).isEqualTo("RetriesExhausted");
         assertThat(dead.path("Attempts").asInt()).isEqualTo(3);
         assertThat(dead.path("Qualifier").asText()).isEqualTo("$LATEST");
         assertThat(JSON.readTree(dead.path("Payload").asText()).path("order").asInt()).isEqualTo(42);
         assertThat(dead.path("ErrorType").asText()).isNotBlank();
-        assertThat(kindling.startedRequestIds("flaky")).containsExactly(id, id, id);
+        assertThat(kindling().startedRequestIds("flaky")).containsExactly(id, id, id);
         // Retry n waits n × the base delay after the failure before it (Lambda: about 1 min, then 2 min).
         List<Instant> starts = startTimes("flaky");
         assertThat(Duration.between(starts.get(0), starts.get(1))).isGreaterThanOrEqualTo(RETRY_BASE);
         assertThat(Duration.between(starts.get(1), starts.get(2))).isGreaterThanOrEqualTo(RETRY_BASE.multipliedBy(2));
 
-        lambda.updateFunctionConfiguration(r -> r.functionName("flaky").environment(e -> e.variables(
+        lambda().updateFunctionConfiguration(r -> r.functionName("flaky").environment(e -> e.variables(
                 Map.of("FAILING", "0"))));
-        lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("flaky"));
-        assertThat(kindling.replay("flaky", id)).isEqualTo(1);
+        lambda().waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("flaky"));
+        assertThat(kindling().replay("flaky", id)).isEqualTo(1);
 
         awaitQueueDrained("flaky");
-        assertThat(kindling.deadLetters("flaky")).isEmpty();
-        assertThat(kindling.startedRequestIds("flaky")).hasSize(4);
+        assertThat(kindling().deadLetters("flaky")).isEmpty();
+        assertThat(kindling().startedRequestIds("flaky")).hasSize(4);
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(loggedEvents("flaky")).hasSize(4)
                 .allSatisfy(e -> assertThat(e.path("order").asInt()).isEqualTo(42)));
     }
 
     private static List<Instant> startTimes(String function) throws Exception {
-        JsonNode page = kindling.get("/kindling/2026-11-27/functions/" + function + "/logs?tail=10000");
+        JsonNode page = kindling().get("/kindling/2026-11-27/functions/" + function + "/logs?tail=10000");
         List<Instant> starts = new ArrayList<>();
         page.path("Events").forEach(e -> {
             if (e.path("Message").asText().startsWith("START ")) {
@@ -191,7 +182,7 @@ class AsyncInvokeTest {
     void theEventInvokeConfigSetsTheRetriesAndDestinationsGetLambdasInvocationRecord() throws Exception {
         deploy("worker", Map.of());
         deploy("recorder", Map.of());
-        lambda.putFunctionEventInvokeConfig(r -> r.functionName("worker").maximumRetryAttempts(1)
+        lambda().putFunctionEventInvokeConfig(r -> r.functionName("worker").maximumRetryAttempts(1)
                 .destinationConfig(d -> d.onSuccess(s -> s.destination(ARN_PREFIX + "recorder"))
                         .onFailure(f -> f.destination(ARN_PREFIX + "recorder"))));
 
@@ -207,7 +198,8 @@ class AsyncInvokeTest {
 
         assertThat(success.path("version").asText()).isEqualTo("1.0");
         assertThat(Instant.parse(success.path("timestamp").asText())).isBefore(Instant.now());
-        assertThat(success.path("requestContext").path("functionArn").asText()).isEqualTo(ARN_PREFIX + "worker:$LATEST");
+        assertThat(success.path("requestContext").path("functionArn").asText())
+                .isEqualTo(ARN_PREFIX + "worker:$LATEST");
         assertThat(success.path("requestContext").path("condition").asText()).isEqualTo("Success");
         assertThat(success.path("requestContext").path("approximateInvokeCount").asInt()).isEqualTo(1);
         assertThat(success.path("requestPayload")).isEqualTo(JSON.readTree("{\"job\":\"ok\"}"));
@@ -222,17 +214,17 @@ class AsyncInvokeTest {
         assertThat(failure.path("responseContext").path("statusCode").asInt()).isEqualTo(200);
         assertThat(failure.path("responseContext").path("functionError").asText()).isEqualTo("Unhandled");
         assertThat(failure.path("responsePayload").path("errorMessage").asText()).isEqualTo("it failed on purpose");
-        assertThat(kindling.startedRequestIds("worker")).containsOnly(ok, failed)
+        assertThat(kindling().startedRequestIds("worker")).containsOnly(ok, failed)
                 .filteredOn(failed::equals).hasSize(2);
-        assertThat(kindling.deadLetters("worker")).as("an OnFailure destination replaces the dead letter").isEmpty();
+        assertThat(kindling().deadLetters("worker")).as("an OnFailure destination replaces the dead letter").isEmpty();
     }
 
     @Test
     void reservedConcurrencyZeroThrottlesSyncInvokesAndDeadLettersEventsWithoutRunningThem() throws Exception {
         deploy("switched-off", Map.of());
-        lambda.putFunctionConcurrency(r -> r.functionName("switched-off").reservedConcurrentExecutions(0));
+        lambda().putFunctionConcurrency(r -> r.functionName("switched-off").reservedConcurrentExecutions(0));
 
-        assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("switched-off")))
+        assertThatThrownBy(() -> lambda().invoke(r -> r.functionName("switched-off")))
                 .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
                     assertThat(e.reasonAsString()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
                     assertThat(e.retryAfterSeconds()).isEqualTo("1");
@@ -240,52 +232,53 @@ class AsyncInvokeTest {
         String id = event("switched-off", "{\"n\":1}");
 
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
-                assertThat(kindling.deadLetters("switched-off")).hasSize(1));
-        JsonNode dead = kindling.deadLetters("switched-off").get(0);
+                assertThat(kindling().deadLetters("switched-off")).hasSize(1));
+        JsonNode dead = kindling().deadLetters("switched-off").get(0);
         assertThat(dead.path("Id").asText()).isEqualTo(id);
         assertThat(dead.path("Attempts").asInt()).isZero();
-        assertThat(kindling.startedRequestIds("switched-off")).isEmpty();
+        assertThat(kindling().startedRequestIds("switched-off")).isEmpty();
 
-        lambda.deleteFunctionConcurrency(r -> r.functionName("switched-off"));
-        assertThat(kindling.replay("switched-off", null)).isEqualTo(1);
+        lambda().deleteFunctionConcurrency(r -> r.functionName("switched-off"));
+        assertThat(kindling().replay("switched-off", null)).isEqualTo(1);
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
-                assertThat(kindling.startedRequestIds("switched-off")).containsExactly(id));
+                assertThat(kindling().startedRequestIds("switched-off")).containsExactly(id));
     }
 
     @Test
     void aSyncInvokeOverTheReservationIsRefusedAtOnceWhileAnEventWaitsItsTurn() throws Exception {
         deploy("single", Map.of());
-        lambda.putFunctionConcurrency(r -> r.functionName("single").reservedConcurrentExecutions(1));
+        lambda().putFunctionConcurrency(r -> r.functionName("single").reservedConcurrentExecutions(1));
 
         List<String> answers = Collections.synchronizedList(new ArrayList<>());
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<?> slow = callers.submit(() -> answers.add(lambda.invoke(r -> r.functionName("single")
+            Future<?> slow = callers.submit(() -> answers.add(lambda().invoke(r -> r.functionName("single")
                     .payload(SdkBytes.fromUtf8String("{\"slow\":\"slow\"}"))).payload().asUtf8String()));
-            await().atMost(Duration.ofMinutes(1)).until(() -> kindling.startedRequestIds("single").size() == 1);
+            await().atMost(Duration.ofMinutes(1)).until(() -> kindling().startedRequestIds("single").size() == 1);
 
-            assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single")))
+            assertThatThrownBy(() -> lambda().invoke(r -> r.functionName("single")))
                     .isInstanceOfSatisfying(TooManyRequestsException.class, e -> assertThat(e.reasonAsString())
                             .isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded"));
             String queued = event("single", "{\"after\":\"the slow one\"}");
             slow.get();
             await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
-                    assertThat(kindling.startedRequestIds("single")).hasSize(2).endsWith(queued));
+                    assertThat(kindling().startedRequestIds("single")).hasSize(2).endsWith(queued));
         }
         assertThat(answers).containsExactly("{\"slow\":\"slow\"}");
-        assertThat(kindling.deadLetters("single")).isEmpty();
+        assertThat(kindling().deadLetters("single")).isEmpty();
     }
 
     @Test
     void deletingAFunctionDropsItsQueueAndDeadLetters() throws Exception {
         deploy("doomed", Map.of());
-        lambda.putFunctionConcurrency(r -> r.functionName("doomed").reservedConcurrentExecutions(0));
+        lambda().putFunctionConcurrency(r -> r.functionName("doomed").reservedConcurrentExecutions(0));
         event("doomed", "{}");
-        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(kindling.deadLetters("doomed")).hasSize(1));
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                assertThat(kindling().deadLetters("doomed")).hasSize(1));
 
-        lambda.deleteFunction(r -> r.functionName("doomed"));
+        lambda().deleteFunction(r -> r.functionName("doomed"));
 
-        assertThat(kindling.queues()).noneMatch(q -> q.path("FunctionName").asText().equals("doomed"));
+        assertThat(kindling().queues()).noneMatch(q -> q.path("FunctionName").asText().equals("doomed"));
         deploy("doomed", Map.of());
-        assertThat(kindling.deadLetters("doomed")).isEmpty();
+        assertThat(kindling().deadLetters("doomed")).isEmpty();
     }
 }

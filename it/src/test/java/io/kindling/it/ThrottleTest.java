@@ -13,11 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -31,55 +29,49 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ThrottleTest {
-    @TempDir
-    static java.nio.file.Path dir;
-    static TestServer server;
-    static LambdaClient lambda;
+    @RegisterExtension
+    static final ServerExtension SERVER = new ServerExtension(s ->
+            s.withScaling(new ScalingRate(2, Duration.ofMinutes(1))));
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = TestServer.start(dir, w -> w, s -> s.withScaling(new ScalingRate(2, Duration.ofMinutes(1))));
-        lambda = server.client();
+    static LambdaClient lambda() {
+        return SERVER.lambda();
     }
 
-    @AfterAll
-    static void stopServer() throws Exception {
-        lambda.close();
-        server.close();
+    static KindlingCalls kindling() {
+        return SERVER.kindling();
     }
 
     @Test
     void scalingPastTheRateIsRefusedAtOnceWhileAnEventWaits() throws Exception {
-        lambda.createFunction(r -> r.functionName("bursty").runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
+        lambda().createFunction(r -> r.functionName("bursty").runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
                 .role(TestServer.ROLE).timeout(10).memorySize(256).environment(e -> e.variables(Map.of()))
                 .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("bursty"));
-        KindlingCalls kindling = new KindlingCalls(server.endpoint());
+        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("bursty"));
 
         List<Future<String>> slow = new ArrayList<>();
         String queued;
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 2; i++) {
-                slow.add(callers.submit(() -> lambda.invoke(r -> r.functionName("bursty")
+                slow.add(callers.submit(() -> lambda().invoke(r -> r.functionName("bursty")
                         .payload(SdkBytes.fromUtf8String("{\"slow\":\"slow\"}"))).payload().asUtf8String()));
             }
-            await().atMost(Duration.ofMinutes(1)).until(() -> kindling.startedRequestIds("bursty").size() == 2);
+            await().atMost(Duration.ofMinutes(1)).until(() -> kindling().startedRequestIds("bursty").size() == 2);
 
-            assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("bursty")))
+            assertThatThrownBy(() -> lambda().invoke(r -> r.functionName("bursty")))
                     .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
                         assertThat(e.reasonAsString()).isEqualTo("FunctionInvocationRateLimitExceeded");
                         assertThat(e.retryAfterSeconds()).isEqualTo("1");
                     });
-            queued = lambda.invoke(r -> r.functionName("bursty").invocationType(InvocationType.EVENT)
+            queued = lambda().invoke(r -> r.functionName("bursty").invocationType(InvocationType.EVENT)
                     .payload(SdkBytes.fromUtf8String("{\"queued\":1}"))).responseMetadata().requestId();
             for (Future<String> answer : slow) {
                 assertThat(answer.get()).isEqualTo("{\"slow\":\"slow\"}");
             }
         }
         // The two slots reached are reused: no new scaling, no refusal.
-        assertThat(lambda.invoke(r -> r.functionName("bursty").payload(SdkBytes.fromUtf8String("{}")))
+        assertThat(lambda().invoke(r -> r.functionName("bursty").payload(SdkBytes.fromUtf8String("{}")))
                 .statusCode()).isEqualTo(200);
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
-                assertThat(kindling.startedRequestIds("bursty")).contains(queued));
+                assertThat(kindling().startedRequestIds("bursty")).contains(queued));
     }
 }
