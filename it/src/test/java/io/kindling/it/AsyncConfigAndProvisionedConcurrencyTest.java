@@ -3,6 +3,7 @@ package io.kindling.it;
 import static io.kindling.it.AliasesTagsConcurrencyTest.createWithVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
@@ -183,9 +184,13 @@ class AsyncConfigAndProvisionedConcurrencyTest extends ServerTest {
         assertThat(put.availableProvisionedConcurrentExecutions()).isZero();
         assertThat(put.status()).isEqualTo(ProvisionedConcurrencyStatusEnum.IN_PROGRESS);
         assertThat(put.lastModified()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+0000");
+        // This server runs no worker: the config is refused by the reconciler, with the reason.
+        await().atMost(Duration.ofMinutes(1)).until(() -> lambda.getProvisionedConcurrencyConfig(r ->
+                r.functionName("warm:live")).status() == ProvisionedConcurrencyStatusEnum.FAILED);
         var got = lambda.getProvisionedConcurrencyConfig(r -> r.functionName("warm:live"));
         assertThat(got.requestedProvisionedConcurrentExecutions()).isEqualTo(5);
-        assertThat(got.status()).isEqualTo(ProvisionedConcurrencyStatusEnum.IN_PROGRESS);
+        assertThat(got.statusReason()).contains("cannot run sandboxes");
+        assertThat(got.availableProvisionedConcurrentExecutions()).isZero();
 
         // An alias and the version it points to cannot both have provisioned concurrency.
         assertThatThrownBy(() -> lambda.putProvisionedConcurrencyConfig(r -> r.functionName("warm").qualifier("1")

@@ -56,7 +56,6 @@ public final class KindlingServer implements AutoCloseable {
     private final CodeActivation activation;
     private final Invoker invoker;
     private final EventQueue queue;
-    /** Null when this node cannot run sandboxes: provisioned concurrency configs then stay IN_PROGRESS. */
     private final ProvisionedConcurrencyReconciler provisioned;
     private final FunctionLogs logs;
     private final Server jetty;
@@ -105,10 +104,8 @@ public final class KindlingServer implements AutoCloseable {
                     new AsyncDelivery(registry, invoker, counter, arns), new RegistryEventSettings(registry),
                     new FunctionArns(config.region(), config.accountId()));
             AsyncEvents events = new QueuedEvents(queue, Clock.systemUTC());
-            if (invoker instanceof LocalWorker worker) {
-                provisioned = new ProvisionedConcurrencyReconciler(registry, worker, counter);
-                provisioned.start();
-            }
+            provisioned = new ProvisionedConcurrencyReconciler(registry, provisioner(invoker), counter);
+            provisioned.start();
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -165,6 +162,19 @@ public final class KindlingServer implements AutoCloseable {
             dataDir.close();
             throw e;
         }
+    }
+
+    /** The worker's provisioning, or on a node without sandboxes a refusal that marks every config FAILED. */
+    private static ProvisionedConcurrencyReconciler.Provisioner provisioner(Invoker invoker) {
+        if (invoker instanceof LocalWorker worker) {
+            return worker::provision;
+        }
+        return (version, count, listener) -> {
+            if (count > 0) {
+                throw new Invoker.InvokeRefused(Invoker.InvokeRefused.Why.UNAVAILABLE,
+                        "this Kindling server cannot run sandboxes", null);
+            }
+        };
     }
 
     /** The keys the verifier accepts, or empty when authentication is off. */
@@ -240,9 +250,7 @@ public final class KindlingServer implements AutoCloseable {
         } finally {
             // The queue first: its deliveries in flight finish on the worker; the rest stays on disk for the next start.
             queue.close();
-            if (provisioned != null) {
-                provisioned.close();
-            }
+            provisioned.close();
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }

@@ -1,11 +1,13 @@
 package io.kindling.server;
 
 import io.kindling.counting.ConcurrencyCounter;
+import io.kindling.frontend.Invoker;
 import io.kindling.registry.FunctionVersion;
 import io.kindling.registry.ProvisionedConcurrency;
 import io.kindling.registry.ProvisionedStatus;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
+import io.kindling.worker.pool.ProvisionListener;
 import io.kindling.worker.pool.ProvisionStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +37,7 @@ final class ProvisionedConcurrencyReconciler implements AutoCloseable {
     private record VersionKey(String function, String version) {}
 
     private final Registry registry;
-    private final LocalWorker worker;
+    private final Provisioner worker;
     private final ConcurrencyCounter counter;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("provisioned-concurrency").factory());
@@ -47,7 +49,13 @@ final class ProvisionedConcurrencyReconciler implements AutoCloseable {
     private final Map<VersionKey, List<ProvisionedConcurrency>> provisioned = new HashMap<>();
     private final Set<String> countedFunctions = new HashSet<>();
 
-    ProvisionedConcurrencyReconciler(Registry registry, LocalWorker worker, ConcurrencyCounter counter) {
+    /** What keeps the environments: the local worker, or on a node without one, a refusal saying why. */
+    @FunctionalInterface
+    interface Provisioner {
+        void provision(FunctionVersion version, int count, ProvisionListener listener) throws Invoker.InvokeRefused;
+    }
+
+    ProvisionedConcurrencyReconciler(Registry registry, Provisioner worker, ConcurrencyCounter counter) {
         this.registry = registry;
         this.worker = worker;
         this.counter = counter;
