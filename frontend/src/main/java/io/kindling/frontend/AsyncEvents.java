@@ -69,30 +69,4 @@ public interface AsyncEvents {
             return why;
         }
     }
-
-    /** A server without an async queue: every Event invocation is refused with the reason. */
-    record Unavailable(String why) implements AsyncEvents {
-        @Override
-        public void accept(Event event) throws Refused {
-            throw new Refused(Refused.Why.UNAVAILABLE, why, null);
-        }
-
-        @Override
-        public List<QueueStatus> queues() {
-            return List.of();
-        }
-
-        @Override
-        public List<DeadLetterEntry> deadLetters(String function, int max) {
-            return List.of();
-        }
-
-        @Override
-        public int replay(String function, Optional<String> id) {
-            return 0;
-        }
-
-        @Override
-        public void functionDeleted(String function) {}
-    }
 }
