@@ -328,8 +328,12 @@ final class ControlPlane {
         new Violations().required("reservedConcurrentExecutions", r.reservedConcurrentExecutions())
                 .range("reservedConcurrentExecutions", r.reservedConcurrentExecutions(), 0, Integer.MAX_VALUE)
                 .throwIfAny();
-        int reserved = registry.putReservedConcurrency(ref.name(), r.reservedConcurrentExecutions());
-        counter.reserve(ref.name(), OptionalInt.of(reserved));
+        int reserved;
+        // Two changes racing must reach the counter in the order the registry committed them.
+        synchronized (counter) {
+            reserved = registry.putReservedConcurrency(ref.name(), r.reservedConcurrentExecutions());
+            counter.reserve(ref.name(), OptionalInt.of(reserved));
+        }
         return new ApiResult(200, new Concurrency(reserved), ref.name());
     }
 
@@ -342,8 +346,10 @@ final class ControlPlane {
 
     private ApiResult deleteConcurrency(ApiCall call) throws RequestException, RegistryException {
         FunctionRef ref = unqualified(call);
-        registry.deleteReservedConcurrency(ref.name());
-        counter.reserve(ref.name(), OptionalInt.empty());
+        synchronized (counter) {
+            registry.deleteReservedConcurrency(ref.name());
+            counter.reserve(ref.name(), OptionalInt.empty());
+        }
         return new ApiResult(204, null, ref.name());
     }
 
