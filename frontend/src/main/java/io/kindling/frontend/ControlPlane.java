@@ -54,6 +54,8 @@ final class ControlPlane {
     private final AsyncEvents events;
     /** Enforces reserved concurrency; told of every change. */
     private final ConcurrencyCounter counter;
+    /** Held while a reservation is committed and handed to the counter, so the two agree on the order. */
+    private final Object reservationChanges = new Object();
     private final EventInvokeConfigs eventInvokeConfigs;
     private final ProvisionedConfigs provisionedConfigs;
 
@@ -329,8 +331,7 @@ final class ControlPlane {
                 .range("reservedConcurrentExecutions", r.reservedConcurrentExecutions(), 0, Integer.MAX_VALUE)
                 .throwIfAny();
         int reserved;
-        // Two changes racing must reach the counter in the order the registry committed them.
-        synchronized (counter) {
+        synchronized (reservationChanges) {
             reserved = registry.putReservedConcurrency(ref.name(), r.reservedConcurrentExecutions());
             counter.reserve(ref.name(), OptionalInt.of(reserved));
         }
@@ -346,7 +347,7 @@ final class ControlPlane {
 
     private ApiResult deleteConcurrency(ApiCall call) throws RequestException, RegistryException {
         FunctionRef ref = unqualified(call);
-        synchronized (counter) {
+        synchronized (reservationChanges) {
             registry.deleteReservedConcurrency(ref.name());
             counter.reserve(ref.name(), OptionalInt.empty());
         }
