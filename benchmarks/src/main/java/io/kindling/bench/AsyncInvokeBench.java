@@ -298,7 +298,9 @@ final class AsyncInvokeBench {
                 + "against " + Format.millis(1000 / syncRate) + " synchronously, " + Format.millis(1000 / asyncRate - 1000 / syncRate)
                 + " more: the queue's cost per event on this machine (the durable insert, the dispatcher, the delivery's "
                 + "bookkeeping commit), with accepting and delivering sharing the 2 cores. Events not yet delivered when the "
-                + "last 202 came back (median): " + String.format("%,d", backlog.getValueAtPercentile(50)) + ".");
+                + "last 202 came back (median): " + String.format("%,d", backlog.getValueAtPercentile(50)) + ". Dead "
+                + "letters of the echo function after 9 and 9b (every delivery should have succeeded): "
+                + String.format("%,d", queues.of(echo.function()).deadLetters()) + ".");
         double cpuPressure = pressure.percentSinceStart();
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.async_delivery", cpuPressure);
