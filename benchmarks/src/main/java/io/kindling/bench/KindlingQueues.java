@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -108,7 +109,7 @@ final class KindlingQueues {
             body = in == null ? new byte[0] : in.readAllBytes();
         }
         if (status != 200) {
-            throw new IOException("GET " + path + " answered " + status + ": " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            throw new IOException("GET " + path + " answered " + status + ": " + new String(body, StandardCharsets.UTF_8));
         }
         return JSON.readTree(body);
     }
