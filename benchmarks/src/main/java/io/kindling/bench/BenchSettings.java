@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How much one run measures. The full run aims at about five minutes on the 2-core machine,
+ * How much one run measures. The full run aims at about seven minutes on the 2-core machine,
  * {@code --quick} at about a minute (a smoke test: same code paths, fewer samples).
  *
  * @param warmup            closed-loop warm-up per round-trip scenario, before its first round

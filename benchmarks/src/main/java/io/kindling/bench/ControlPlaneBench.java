@@ -24,7 +24,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *   <li>zip inspection throughput beside {@code sha256sum};</li>
  *   <li>server start beside {@code java -version};</li>
  *   <li>warm invokes of a 1 KB echo through real sandboxes beside the bare HTTP echo, and cold starts beside the
- *       same runtime started bare; both against the architecture's invoke budgets.</li>
+ *       same runtime started bare; both against the architecture's invoke budgets;</li>
+ *   <li>async invokes: accept latency and rate beside the bare HTTP echo and one durable write, delivery throughput
+ *       beside synchronous invokes, and one quiet event behind a noisy function's backlog.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -46,8 +48,9 @@ public final class ControlPlaneBench {
         System.setProperty("kindling.bench.requestLog", workDir.resolve("requests.log").toString());
         System.setProperty("logback.configurationFile", "kindling-bench-logback.xml");
         // The JDK keeps at most 5 idle keep-alive connections per server by default; with 8 callers the
-        // other 3 would reconnect on every call. Raise it so each caller keeps its connection.
-        System.setProperty("http.maxConnections", "16");
+        // other 3 would reconnect on every call. Raise it so each caller keeps its connection (the async
+        // figures run 16 callers and a poller against one server).
+        System.setProperty("http.maxConnections", "32");
         long started = System.nanoTime();
         CpuPressure pressure = CpuPressure.start();
         try {
@@ -106,6 +109,7 @@ public final class ControlPlaneBench {
         new ZipInspectionBench(settings, workDir).run(report);
         new ServerStartBench(settings, workDir, credentials).run(report);
         new InvokeBench(settings, workDir, credentials).run(report);
+        new AsyncInvokeBench(settings, workDir, credentials).run(report);
     }
 
     static void deleteRecursively(Path root) throws IOException {

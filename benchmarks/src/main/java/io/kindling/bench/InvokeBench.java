@@ -45,15 +45,23 @@ final class InvokeBench {
     }
 
     void run(Report report) throws Exception {
-        // The sandboxes' user must be able to pass through every directory above the code store, and the run's work
-        // directory is private (0700; the other sections' servers run without a worker because of that, and stay so).
-        Path serverDirs = Files.createTempDirectory("kindling-bench-invoke-");
+        Path serverDirs = sandboxReachableDir("kindling-bench-invoke-");
         try {
-            Files.setPosixFilePermissions(serverDirs, PosixFilePermissions.fromString("rwx--x--x"));
             run(report, serverDirs);
         } finally {
             ControlPlaneBench.deleteRecursively(serverDirs);
         }
+    }
+
+    /**
+     * A new temporary directory for servers that run sandboxes: the sandboxes' user must be able to pass through every
+     * directory above the code store, and the run's work directory is private (0700; the other sections' servers run
+     * without a worker because of that, and stay so). The caller deletes it.
+     */
+    static Path sandboxReachableDir(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        return dir;
     }
 
     private void run(Report report, Path serverDirs) throws Exception {
@@ -142,7 +150,7 @@ final class InvokeBench {
                 .withLifecycle(lifecycle);
     }
 
-    private static void deploy(KindlingServer server, List<InvokeTarget> targets) throws InterruptedException {
+    static void deploy(KindlingServer server, List<InvokeTarget> targets) throws InterruptedException {
         RoundTripBench.progress("invoke: deploying " + targets.size() + " functions");
         try (LambdaClient lambda = KindlingUnderTest.client(server.endpoint())) {
             for (InvokeTarget target : targets) {
@@ -156,7 +164,7 @@ final class InvokeBench {
     }
 
     /** Null when an invoke works here (and echoes the event), else why not (the server's answer). */
-    private static String probe(InvokeTarget target) throws IOException {
+    static String probe(InvokeTarget target) throws IOException {
         byte[] event = WarmInvokeBench.event();
         KeepAliveHttpPost.Answer answer = new KeepAliveHttpPost(target.invokeUrl(), event, "application/json").exchange();
         if (answer.status() == 200 && answer.functionError() == null && Arrays.equals(answer.body(), event)) {

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URL;
+import java.util.Map;
 
 /**
  * One POST through {@link HttpURLConnection} (the JDK class under the SDK's url-connection client)
@@ -33,15 +34,22 @@ final class KeepAliveHttpPost implements ClosedLoopScenario.Call {
     private final URL url;
     private final byte[] body;
     private final String contentType;
+    private final Map<String, String> headers;
 
     KeepAliveHttpPost(String url, byte[] body) throws IOException {
         this(url, body, "application/octet-stream");
     }
 
     KeepAliveHttpPost(String url, byte[] body, String contentType) throws IOException {
+        this(url, body, contentType, Map.of());
+    }
+
+    /** With extra request headers, e.g. {@code X-Amz-Invocation-Type: Event}. */
+    KeepAliveHttpPost(String url, byte[] body, String contentType, Map<String, String> headers) throws IOException {
         this.url = URI.create(url).toURL();
         this.body = body;
         this.contentType = contentType;
+        this.headers = Map.copyOf(headers);
     }
 
     @Override
@@ -58,6 +66,7 @@ final class KeepAliveHttpPost implements ClosedLoopScenario.Call {
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", contentType);
+        headers.forEach(connection::setRequestProperty);
         try (OutputStream out = connection.getOutputStream()) {
             out.write(body);
         }

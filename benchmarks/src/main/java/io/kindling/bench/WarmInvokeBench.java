@@ -157,7 +157,7 @@ final class WarmInvokeBench {
     }
 
     /** POSTs the event and insists on 200, no function error, and the event back unchanged. */
-    private static ClosedLoopScenario.Call echo(String url, byte[] event, boolean invoke) throws Exception {
+    static ClosedLoopScenario.Call echo(String url, byte[] event, boolean invoke) throws Exception {
         KeepAliveHttpPost post = new KeepAliveHttpPost(url, event, "application/json");
         return () -> {
             KeepAliveHttpPost.Answer answer = post.exchange();

@@ -11,6 +11,12 @@
  * CLOCK_MONOTONIC when main() began, B when this /next answer had been read. The JVM's
  * System.nanoTime() reads the same clock (bubblewrap does not unshare the time namespace), so the
  * benchmark can split a cold start into before the runtime ran, its first /next, and the rest.
+ * Two more events serve the async figures, where nobody reads the answer:
+ *
+ *   "stamp"  answered as "clock", and B also written to stdout (the function's log) as the line
+ *            "kindling-bench-stamp next_ns=B": when a queued event reached the function
+ *   "fail"   POST /2018-06-01/runtime/invocation/<id>/error instead of a response: a function error;
+ *            "fail:N" (N a number of milliseconds) sleeps N ms first: a slow failure
  *
  * Anything unexpected (a status other than 200 for /next or 202 for the response, a closed
  * connection, a malformed answer) ends the process with status 1, as a real runtime would.
@@ -248,18 +254,43 @@ int main(void) {
         }
         const char *reply = next.body;
         size_t reply_length = (size_t) next.length;
+        const char *outcome = "response";
         char clock[96];
-        if (next.length == 7 && memcmp(next.body, "\"clock\"", 7) == 0) {
+        int clocked = next.length == 7 && memcmp(next.body, "\"clock\"", 7) == 0;
+        int stamped = next.length == 7 && memcmp(next.body, "\"stamp\"", 7) == 0;
+        if (clocked || stamped) {
             reply_length = (size_t) snprintf(clock, sizeof clock, "{\"main_ns\":%lld,\"next_ns\":%lld}", main_ns, next_ns);
             reply = clock;
         }
+        if (stamped) {
+            /* One write(2), unbuffered: the line reaches the log even if nothing else is ever written. */
+            char line[80];
+            int n = snprintf(line, sizeof line, "kindling-bench-stamp next_ns=%lld\n", next_ns);
+            if (write(STDOUT_FILENO, line, (size_t) n) != n) {
+                fail("writing the stamp to stdout");
+            }
+        }
+        int failing = next.length == 6 && memcmp(next.body, "\"fail\"", 6) == 0;
+        if (next.length > 7 && memcmp(next.body, "\"fail:", 6) == 0 && next.body[next.length - 1] == '"') {
+            failing = 1;
+            long ms = atol(next.body + 6);
+            struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+            while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+            }
+        }
+        if (failing) {
+            static const char error[] = "{\"errorMessage\":\"failing on purpose\",\"errorType\":\"BenchFailure\"}";
+            outcome = "error";
+            reply = error;
+            reply_length = sizeof error - 1;
+        }
         char path[256];
-        snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/response", next.request_id);
+        snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/%s", next.request_id, outcome);
         send_request("POST", path, reply, reply_length);
         struct answer accepted;
         read_answer(&accepted);
         if (accepted.status != 202) {
-            fprintf(stderr, "bootstrap: the response was answered %d: %s\n", accepted.status, accepted.body);
+            fprintf(stderr, "bootstrap: the %s was answered %d: %s\n", outcome, accepted.status, accepted.body);
             return 1;
         }
         int reconnect = next.close_after || accepted.close_after;
