@@ -29,6 +29,8 @@ public final class HostCommand {
     static final int LINE_CHARS = 1024;
     /** Lines logged per command; the rest are only counted. */
     static final int LOGGED_LINES = 100;
+    /** How long the output is read after the process ended. */
+    private static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
 
     /** How the command ended: its exit code and the last {@link #TAIL_CHARS} characters of its output. */
     public record Result(List<String> command, int exitCode, String outputTail) {
@@ -63,10 +65,11 @@ public final class HostCommand {
             if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
                 process.destroyForcibly();
                 process.waitFor();
-                reader.join();
+                reader.join(OUTPUT_GRACE);
                 throw new HostCommandException.TimedOut(command, timeout, output.tail());
             }
-            reader.join();
+            // A helper the tool left running may hold the pipe open: its output is not waited for.
+            reader.join(OUTPUT_GRACE);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();

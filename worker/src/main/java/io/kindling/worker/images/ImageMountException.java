@@ -19,7 +19,7 @@ public abstract sealed class ImageMountException extends Exception {
         FUSE_DEVICE,
         /** libfuse3 not installed (Debian: fuse3). */
         LIBFUSE,
-        /** No /dev/loop-control and no free loop device. */
+        /** No /dev/loop-control, or losetup found no free loop device. */
         LOOP_DEVICE,
         /** The kernel does not know EROFS. */
         EROFS,

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +173,9 @@ public final class ImageMounts implements AutoCloseable {
     static void cleanLeftovers(Path root) throws ImageMountException {
         Path absolute = root.toAbsolutePath().normalize();
         Path images = absolute.resolve("images");
-        for (Path mountPoint : Unmounts.mountPointsUnder(images).reversed()) {
+        // Strictly under: the root or images directory being a mount point of its own (an operator's
+        // tmpfs, say) is not ours to remove.
+        for (Path mountPoint : strictlyUnder(images)) {
             LOG.warn("removing a leftover image mount {}", mountPoint);
             Unmounts.lazily(mountPoint, null);
         }
@@ -182,7 +185,7 @@ public final class ImageMounts implements AutoCloseable {
                 LoopDevices.detach(loop.getKey());
             }
         }
-        for (Path mountPoint : Unmounts.mountPointsUnder(absolute).reversed()) {
+        for (Path mountPoint : strictlyUnder(absolute)) {
             LOG.warn("removing a leftover mount {}", mountPoint);
             Unmounts.lazily(mountPoint, null);
         }
@@ -195,6 +198,11 @@ public final class ImageMounts implements AutoCloseable {
                 throw new ImageMountException.Failed("listing " + images + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** Mount points below {@code dir}, not {@code dir} itself, the most recent first. */
+    private static List<Path> strictlyUnder(Path dir) throws ImageMountException {
+        return Unmounts.mountPointsUnder(dir).reversed().stream().filter(mountPoint -> !mountPoint.equals(dir)).toList();
     }
 
     /** Unmounts every image, then the FUSE filesystem. */
@@ -234,7 +242,12 @@ public final class ImageMounts implements AutoCloseable {
 
     private static <T> T onPlatform(ExecutorService threads, MountWork<T> work) throws ImageMountException {
         Callable<T> task = work::run;
-        Future<T> future = threads.submit(task);
+        Future<T> future;
+        try {
+            future = threads.submit(task);
+        } catch (RejectedExecutionException e) {
+            throw new ImageMountException.Failed("the image mounts are closed", e);
+        }
         try {
             return future.get();
         } catch (ExecutionException e) {

@@ -13,9 +13,8 @@ import java.util.Map;
 /**
  * Read-only loop devices over files, with util-linux's losetup rather than LOOP_CTL_GET_FREE and
  * LOOP_CONFIGURE through FFM: losetup already handles the race of two callers picking the same free
- * device (it retries), falls back to older ioctls on older kernels, and lists devices with their
- * backing files for the cleanup after a crash. Its cost, a process spawn of a few milliseconds, is
- * paid twice per image per worker, not per sandbox or per read.
+ * device (it retries) and falls back to older ioctls on older kernels. Its cost, a process spawn of a
+ * few milliseconds, is paid twice per image per worker, not per sandbox or per read.
  */
 final class LoopDevices {
     private static final Path SYS_BLOCK = Path.of("/sys/block");

@@ -104,6 +104,37 @@ class ImageMountsTest {
     }
 
     @Test
+    void anEmptyImageMounts() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        ErofsImage image = new ErofsBuilder().build(empty, dir.resolve("empty.meta"), dir.resolve("empty.blob"));
+        try (FileImageParts files = FileImageParts.open(image)) {
+            mounts = ImageMounts.start(dir.resolve("mounts"));
+            MountedImage mounted = mounts.mount(new ImageId("empty"), files);
+            try (var entries = Files.list(mounted.root())) {
+                assertThat(entries).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aFailedPartReadIsAnErrorForTheReaderNeverWrongBytes() throws Exception {
+        ErofsImage image = build("one", "hello\n");
+        try (FileImageParts files = FileImageParts.open(image)) {
+            FailingBlobParts failing = new FailingBlobParts(files);
+            mounts = ImageMounts.start(dir.resolve("mounts"));
+            MountedImage mounted = mounts.mount(new ImageId("one"), failing);
+            failing.failBlob(true);
+
+            assertThat(Files.size(mounted.root().resolve("a-small.txt"))).as("metadata still reads").isEqualTo(6);
+            assertThatThrownBy(() -> Files.readString(mounted.root().resolve("a-small.txt")))
+                    .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
+
+            failing.failBlob(false);
+            assertThat(Files.readString(mounted.root().resolve("a-small.txt"))).as("nothing wrong was cached").isEqualTo("hello\n");
+        }
+    }
+
+    @Test
     void aMissingPrerequisiteIsReportedAsUnavailable() throws Exception {
         Path status = Files.writeString(dir.resolve("status"), "Name:\tjava\nUid:\t1000\t1000\t1000\t1000\n");
         Path rootStatus = Files.writeString(dir.resolve("root-status"), "Uid:\t0\t0\t0\t0\n");
