@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,7 +122,7 @@ class ErofsBuilderTest {
             ByteBuffer superblock = ByteBuffer.allocate(4);
             // The EROFS superblock sits at byte 1024 and starts with its magic, 0xE0F5E1E2 little-endian.
             assertThat(counting.read(ImagePart.METADATA, 1024, superblock)).isEqualTo(4);
-            assertThat(superblock.flip().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(0xE0F5E1E2);
+            assertThat(superblock.flip().order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo(0xE0F5E1E2);
             ByteBuffer past = ByteBuffer.allocate(10);
             assertThat(counting.read(ImagePart.BLOB, counting.size(ImagePart.BLOB) - 3, past)).as("short at the end").isEqualTo(3);
             assertThat(counting.bytesRead(ImagePart.METADATA)).isEqualTo(4);

@@ -14,6 +14,7 @@ import org.cryptomator.jfuse.api.Errno;
 import org.cryptomator.jfuse.api.FileInfo;
 import org.cryptomator.jfuse.api.FuseOperations;
 import org.cryptomator.jfuse.api.Stat;
+import org.cryptomator.jfuse.api.TimeSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -257,7 +258,7 @@ final class PartsFileSystem implements FuseOperations {
     }
 
     @Override
-    public int utimens(String path, org.cryptomator.jfuse.api.TimeSpec atime, org.cryptomator.jfuse.api.TimeSpec mtime, FileInfo fi) {
+    public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
         return -errno.erofs();
     }
 

@@ -2,9 +2,11 @@ package io.kindling.worker.images;
 
 import io.kindling.chunks.image.ImagePart;
 import io.kindling.chunks.image.ImageParts;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.cryptomator.jfuse.api.Fuse;
 import org.cryptomator.jfuse.api.FuseBuilder;
@@ -48,7 +50,7 @@ final class PartsFuseMount implements AutoCloseable {
     }
 
     /** The libfuse3 shared library, or empty when it is not installed. */
-    static java.util.Optional<Path> libfuse3() {
+    static Optional<Path> libfuse3() {
         return LIBFUSE3.stream().filter(Files::isReadable).findFirst();
     }
 
@@ -71,7 +73,7 @@ final class PartsFuseMount implements AutoCloseable {
         try {
             Files.createDirectories(mountPoint);
             fuse.mount("kindling-images", mountPoint, "-o", OPTIONS);
-        } catch (FuseMountFailedException | java.io.IOException | RuntimeException e) {
+        } catch (FuseMountFailedException | IOException | RuntimeException e) {
             closeQuietly(fuse);
             throw new ImageMountException.Failed("mounting the image-parts FUSE filesystem at " + mountPoint + ": " + e.getMessage(), e);
         }
