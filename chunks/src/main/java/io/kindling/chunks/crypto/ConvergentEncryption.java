@@ -1,6 +1,7 @@
 package io.kindling.chunks.crypto;
 
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -21,6 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class ConvergentEncryption {
 
     private static final byte[] ZERO_IV = new byte[16];
+    private static final int CTR_SLICE = 16 * 1024;
+    private static final byte[] ZEROS = new byte[4096];
 
     public EncryptedChunk encrypt(byte[] plaintext, Salt salt) {
         Digest256 plaintextHash = Digest256.of(plaintext);
@@ -48,9 +51,10 @@ public final class ConvergentEncryption {
 
     /** All-zero chunks are not stored: the manifest marks them and readers make the zeros up. */
     public static boolean isAllZero(byte[] data) {
-        // Long-sized reads would be faster; a zero chunk is rare and this runs once per chunk at ingest.
-        for (byte b : data) {
-            if (b != 0) {
+        // Arrays.mismatch is vectorized; most chunks differ from zeros in their first bytes anyway.
+        for (int offset = 0; offset < data.length; offset += ZEROS.length) {
+            int length = Math.min(ZEROS.length, data.length - offset);
+            if (Arrays.mismatch(data, offset, offset + length, ZEROS, 0, length) >= 0) {
                 return false;
             }
         }
@@ -61,7 +65,15 @@ public final class ConvergentEncryption {
         try {
             Cipher cipher = Cipher.getInstance("AES/CTR/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key.bytes(), "AES"), new IvParameterSpec(ZERO_IV));
-            return cipher.doFinal(input);
+            byte[] output = new byte[input.length];
+            // In slices: HotSpot's AES-CTR intrinsic only replaces a compiled call, and a few calls a chunk
+            // of 512 KiB each never get it (measured on JDK 25 here: ~200 MB/s in one call, GB/s in slices).
+            int written = 0;
+            for (int offset = 0; offset < input.length; offset += CTR_SLICE) {
+                written += cipher.update(input, offset, Math.min(CTR_SLICE, input.length - offset), output, written);
+            }
+            cipher.doFinal(output, written);
+            return output;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/CTR/NoPadding with a 256-bit key is unavailable", e);
         }
