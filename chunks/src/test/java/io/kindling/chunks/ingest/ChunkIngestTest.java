@@ -118,6 +118,53 @@ class ChunkIngestTest {
     }
 
     @Test
+    void aChunkRepeatedWithinOnePartIsStoredOnce() throws Exception {
+        // Uniform bytes cut only at max: 5 identical non-zero chunks and a short tail.
+        byte[] data = new byte[SIZES.max() * 5 + 100];
+        java.util.Arrays.fill(data, (byte) 7);
+        IngestReport report = ingest.ingest("blob", new ByteArrayInputStream(data), salt).report();
+        assertThat(report.unique()).isEqualTo(new Tally(2, SIZES.max() + 100));
+        assertThat(report.reused()).isEqualTo(new Tally(4, 4L * SIZES.max()));
+        assertThat(storedChunks()).isEqualTo(2);
+    }
+
+    @Test
+    void anOriginThatFailsFailsTheIngest() throws Exception {
+        ChunkIngest failing = new ChunkIngest(new FastCdc(SIZES), new ConvergentEncryption(),
+                new io.kindling.chunks.origin.OriginStore() {
+                    @Override
+                    public boolean put(io.kindling.chunks.crypto.Digest256 name, byte[] ciphertext)
+                            throws java.io.IOException {
+                        throw new java.io.IOException("disk full");
+                    }
+
+                    @Override
+                    public byte[] get(io.kindling.chunks.crypto.Digest256 name) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public boolean exists(io.kindling.chunks.crypto.Digest256 name) {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean delete(io.kindling.chunks.crypto.Digest256 name) {
+                        return false;
+                    }
+
+                    @Override
+                    public Stream<StoredObject> list() {
+                        return Stream.empty();
+                    }
+                });
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> failing.ingest("blob", new ByteArrayInputStream(random(300_000, 8)), salt))
+                .isInstanceOf(java.io.IOException.class)
+                .hasRootCauseMessage("disk full");
+    }
+
+    @Test
     void anotherSaltEpochSharesNothing() throws Exception {
         byte[] data = random(500_000, 3);
         IngestReport first = ingest.ingest("blob", new ByteArrayInputStream(data), salts.forEpoch(1)).report();
