@@ -30,8 +30,8 @@ import javax.crypto.spec.SecretKeySpec;
  *              per chunk: length:u32 kind:u8 (0 stored, 1 zeros) [name:32 if stored]
  *   sealed   GCM ciphertext of, per stored chunk in order: h:32 key:32; then the 16-byte tag
  * </pre>
- * The header and the clear section are GCM's additional authenticated data, so every byte of the
- * manifest is authenticated, while only the secrets (keys, and plaintext hashes, which would let anyone
+ * The header, the clear section and the image id the caller seals it for (not stored) are GCM's additional
+ * authenticated data, so every byte of the manifest and what it belongs to are authenticated, while only the secrets (keys, and plaintext hashes, which would let anyone
  * holding a file confirm it is there) are encrypted; chunk names stay readable, as in Lambda's design,
  * for tools that inspect the store. Offsets are not stored: each is the sum of the lengths before it, so
  * they cannot disagree with the lengths.
@@ -57,7 +57,12 @@ public final class ManifestCodec {
         this.key = new SecretKeySpec(masterKey.derive(PURPOSE), "AES");
     }
 
-    public byte[] seal(Manifest manifest) {
+    /**
+     * @param imageId what the manifest belongs to (for instance the code's SHA-256): authenticated but not
+     *     stored, so the sealed bytes open only under the same id and one image's manifest cannot be passed
+     *     off as another's
+     */
+    public byte[] seal(Manifest manifest, String imageId) {
         byte[] clear = clearSection(manifest);
         byte[] secrets = secretSection(manifest);
         byte[] nonce = new byte[NONCE_LENGTH];
@@ -69,6 +74,7 @@ public final class ManifestCodec {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(header.array());
             cipher.updateAAD(clear);
+            cipher.updateAAD(binding(imageId));
             byte[] sealed = cipher.doFinal(secrets);
             return ByteBuffer.allocate(HEADER_LENGTH + clear.length + sealed.length)
                     .put(header.array()).put(clear).put(sealed).array();
@@ -78,10 +84,12 @@ public final class ManifestCodec {
     }
 
     /**
+     * @param imageId the id the manifest was sealed for
      * @throws ManifestCorruptException if the bytes were changed or truncated, were sealed under another
-     *     master key, or are no manifest; nothing is parsed from them before they are authenticated
+     *     master key or for another image, or are no manifest; nothing is parsed from them before they are
+     *     authenticated
      */
-    public Manifest open(byte[] sealedManifest) throws ManifestCorruptException {
+    public Manifest open(byte[] sealedManifest, String imageId) throws ManifestCorruptException {
         if (sealedManifest.length < HEADER_LENGTH + TAG_BITS / 8) {
             throw new ManifestCorruptException("only " + sealedManifest.length + " bytes");
         }
@@ -102,11 +110,12 @@ public final class ManifestCodec {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(sealedManifest, 0, HEADER_LENGTH + clearLength);
+            cipher.updateAAD(binding(imageId));
             int sealedStart = HEADER_LENGTH + clearLength;
             secrets = cipher.doFinal(sealedManifest, sealedStart, sealedManifest.length - sealedStart);
         } catch (AEADBadTagException e) {
             throw new ManifestCorruptException(
-                    "authentication failed: changed, truncated, or sealed under another master key", e);
+                    "authentication failed: changed, truncated, or sealed under another master key or for another image", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/GCM/NoPadding is unavailable", e);
         }
@@ -152,6 +161,12 @@ public final class ManifestCodec {
             throw new ManifestCorruptException("bytes left over after the last part");
         }
         return new Manifest(parts);
+    }
+
+    /** The image id, length-prefixed so that no id is a prefix of another's additional data. */
+    private static byte[] binding(String imageId) {
+        byte[] id = imageId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(Integer.BYTES + id.length).putInt(id.length).put(id).array();
     }
 
     private static byte[] bytes(ByteBuffer in, int length) {

@@ -61,7 +61,7 @@ class ChunkIngestTest {
         IngestedPart ingested = ingest.ingest("blob", file, salt);
 
         ManifestCodec codec = new ManifestCodec(masterKey);
-        Manifest manifest = codec.open(codec.seal(new Manifest(java.util.List.of(ingested.part()))));
+        Manifest manifest = codec.open(codec.seal(new Manifest(java.util.List.of(ingested.part())), "image"), "image");
         ImageReader reader = new ImageReader(manifest, new ChunkCache(origin, new ConvergentEncryption(), 1 << 20));
 
         assertThat(reader.size("blob")).isEqualTo(size);
