@@ -28,8 +28,9 @@ import java.util.Set;
  *
  * <p>Streams: memory is the chunker's window (max chunk size), one chunk's plaintext, and the
  * ciphertexts of at most {@link #PUTS_IN_FLIGHT} chunks being stored, whatever the file's size; the
- * manifest part grows by one small entry per chunk (and a name per distinct chunk while it runs). A crash part-way leaves
- * whole chunks in the origin and no manifest; ingesting again stores only what is still missing.
+ * manifest part grows by one small entry per chunk (and a name per distinct chunk while it runs).
+ * A crash part-way leaves whole chunks in the origin and no manifest; ingesting again stores only what
+ * is still missing.
  * Thread-safe; one ingest chunks and encrypts on its caller's thread and stores on up to
  * {@link #PUTS_IN_FLIGHT} virtual threads.
  */
