@@ -51,7 +51,7 @@ public final class FileTrees {
     }
 
     /** Makes a rename or creation inside {@code directory} survive a crash. */
-    static void fsyncDirectory(Path directory) throws IOException {
+    public static void fsyncDirectory(Path directory) throws IOException {
         try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
             channel.force(true);
         }
