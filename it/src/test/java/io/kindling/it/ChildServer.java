@@ -98,10 +98,18 @@ final class ChildServer implements AutoCloseable {
         return process.waitFor();
     }
 
+    /**
+     * Stops a server still running the way an operator would (SIGTERM), so it removes its sandboxes (provisioned ones
+     * included); SIGKILL only if it does not stop in time. A SIGKILLed server leaves them for the next start on its
+     * data directory, and the test's directory is gone by then.
+     */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            kill9();
+            process.destroy();
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                kill9();
+            }
         }
     }
 }
