@@ -2,11 +2,7 @@ package io.kindling.server;
 
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
-import io.kindling.counting.ConcurrencyCounter;
-import io.kindling.events.EventQueue;
-import io.kindling.events.FunctionArns;
 import io.kindling.frontend.Arns;
-import io.kindling.frontend.AsyncEvents;
 import io.kindling.frontend.FrontendHandler;
 import io.kindling.frontend.Invoker;
 import io.kindling.frontend.auth.AccessKeys;
@@ -19,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -55,8 +50,7 @@ public final class KindlingServer implements AutoCloseable {
     private final Registry registry;
     private final CodeActivation activation;
     private final Invoker invoker;
-    private final EventQueue queue;
-    private final ProvisionedConcurrencyReconciler provisioned;
+    private final AsyncAndConcurrency async;
     private final FunctionLogs logs;
     private final Server jetty;
     private final ServerConnector connector;
@@ -64,10 +58,9 @@ public final class KindlingServer implements AutoCloseable {
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Invoker invoker, EventQueue queue, ProvisionedConcurrencyReconciler provisioned,
-                           FunctionLogs logs, Server jetty, ServerConnector connector, Credentials credentials) {
-        this.queue = queue;
-        this.provisioned = provisioned;
+                           Invoker invoker, AsyncAndConcurrency async, FunctionLogs logs, Server jetty,
+                           ServerConnector connector, Credentials credentials) {
+        this.async = async;
         this.logs = logs;
         this.config = config;
         this.dataDir = dataDir;
@@ -83,8 +76,7 @@ public final class KindlingServer implements AutoCloseable {
         DataDirectory dataDir = DataDirectory.open(config.dataDir());
         Invoker invoker = null;
         FunctionLogs logs = null;
-        EventQueue queue = null;
-        ProvisionedConcurrencyReconciler provisioned = null;
+        AsyncAndConcurrency async = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -97,15 +89,7 @@ public final class KindlingServer implements AutoCloseable {
             activation.resumePending();
             logs = FunctionLogs.open(dataDir.logsDir());
             invoker = LocalWorker.start(config.worker(), codeStore, registry, config.region(), dataDir, logs);
-            ConcurrencyCounter counter = new ConcurrencyCounter(config.accountConcurrency(), config.scaling());
-            registry.reservedConcurrency().forEach((function, reserved) ->
-                    counter.reserve(function, OptionalInt.of(reserved)));
-            queue = EventQueue.open(dataDir.eventsDir(), config.events(),
-                    new AsyncDelivery(registry, invoker, counter, arns), new RegistryEventSettings(registry),
-                    new FunctionArns(config.region(), config.accountId()));
-            AsyncEvents events = new QueuedEvents(queue, Clock.systemUTC());
-            provisioned = new ProvisionedConcurrencyReconciler(registry, provisioner(invoker), counter);
-            provisioned.start();
+            async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -125,7 +109,7 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker, new StoredLogReader(logs), events, counter));
+                    invoker, new StoredLogReader(logs), async.events(), async.counter()));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
@@ -144,14 +128,11 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, invoker, queue, provisioned, logs, jetty,
-                    connector, credentials);
+            return new KindlingServer(config, dataDir, registry, activation, invoker, async, logs, jetty, connector,
+                    credentials);
         } catch (Exception e) {
-            if (provisioned != null) {
-                provisioned.close();
-            }
-            if (queue != null) {
-                queue.close();
+            if (async != null) {
+                async.close();
             }
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
@@ -162,19 +143,6 @@ public final class KindlingServer implements AutoCloseable {
             dataDir.close();
             throw e;
         }
-    }
-
-    /** The worker's provisioning, or on a node without sandboxes a refusal that marks every config FAILED. */
-    private static ProvisionedConcurrencyReconciler.Provisioner provisioner(Invoker invoker) {
-        if (invoker instanceof LocalWorker worker) {
-            return worker::provision;
-        }
-        return (version, count, listener) -> {
-            if (count > 0) {
-                throw new Invoker.InvokeRefused(Invoker.InvokeRefused.Why.UNAVAILABLE,
-                        "this Kindling server cannot run sandboxes", null);
-            }
-        };
     }
 
     /** The keys the verifier accepts, or empty when authentication is off. */
@@ -248,9 +216,8 @@ public final class KindlingServer implements AutoCloseable {
         try {
             jetty.stop();
         } finally {
-            // The queue first: its deliveries in flight finish on the worker; the rest stays on disk for the next start.
-            queue.close();
-            provisioned.close();
+            // Before the worker: the queue's deliveries in flight finish on it; the rest stays on disk.
+            async.close();
             if (invoker instanceof LocalWorker worker) {
                 worker.close();
             }
