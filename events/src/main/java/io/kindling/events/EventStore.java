@@ -1,9 +1,6 @@
 package io.kindling.events;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.kindling.sqlite.SchemaMigrations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,7 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 final class EventStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventStore.class);
-    private static final List<String> MIGRATIONS = List.of("V1__events_dead_letters.sql");
+    private static final SchemaMigrations MIGRATIONS = new SchemaMigrations("events", "/db/events",
+            List.of("V1__events_dead_letters.sql"));
 
     @FunctionalInterface
     interface Work<T> {
@@ -102,46 +100,8 @@ final class EventStore implements AutoCloseable {
     }
 
     private void migrate() throws SQLException {
-        int applied;
-        try (Statement s = connection.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
-            applied = rs.getInt(1);
-        }
-        if (applied > MIGRATIONS.size()) {
-            throw new SQLException("The events database has schema version " + applied
-                    + " but this Kindling knows only " + MIGRATIONS.size() + "; use a newer Kindling.");
-        }
-        for (int i = applied; i < MIGRATIONS.size(); i++) {
-            try (Statement s = connection.createStatement()) {
-                for (String statement : statements(MIGRATIONS.get(i))) {
-                    s.execute(statement);
-                }
-                s.execute("PRAGMA user_version=" + (i + 1));
-            }
-            log.info("events schema migrated to version {} ({})", i + 1, MIGRATIONS.get(i));
-        }
+        MIGRATIONS.apply(connection);
         connection.commit();
-    }
-
-    private static List<String> statements(String migration) {
-        try (InputStream in = EventStore.class.getResourceAsStream("/db/events/" + migration)) {
-            if (in == null) {
-                throw new IllegalStateException("migration missing from the jar: " + migration);
-            }
-            StringBuilder sql = new StringBuilder();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int comment = line.indexOf("--");
-                sql.append(comment >= 0 ? line.substring(0, comment) : line).append('\n');
-            }
-            List<String> out = new ArrayList<>();
-            for (String statement : sql.toString().split(";")) {
-                if (!statement.isBlank()) {
-                    out.add(statement.strip());
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     // ---- the thread

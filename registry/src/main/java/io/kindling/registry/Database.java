@@ -1,15 +1,11 @@
 package io.kindling.registry;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.kindling.sqlite.SchemaMigrations;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -33,8 +29,9 @@ final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
     /** Migrations in order; the SQLite {@code user_version} pragma records how many have run. */
-    private static final List<String> MIGRATIONS = List.of("V1__functions_versions_aliases.sql",
-            "V2__event_invoke_and_provisioned_concurrency.sql");
+    private static final SchemaMigrations MIGRATIONS = new SchemaMigrations("registry", "/db/migration",
+            List.of("V1__functions_versions_aliases.sql",
+            "V2__event_invoke_and_provisioned_concurrency.sql"));
 
     @FunctionalInterface
     interface Work<T> {
@@ -62,47 +59,8 @@ final class Database implements AutoCloseable {
     }
 
     private Void migrate(Connection c) throws SQLException {
-        int applied;
-        try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA user_version")) {
-            applied = rs.getInt(1);
-        }
-        if (applied > MIGRATIONS.size()) {
-            throw new SQLException("The registry database has schema version " + applied
-                    + " but this Kindling knows only " + MIGRATIONS.size() + "; use a newer Kindling.");
-        }
-        for (int i = applied; i < MIGRATIONS.size(); i++) {
-            try (Statement s = c.createStatement()) {
-                for (String statement : statements(MIGRATIONS.get(i))) {
-                    s.execute(statement);
-                }
-                s.execute("PRAGMA user_version=" + (i + 1));
-            }
-            log.info("registry schema migrated to version {} ({})", i + 1, MIGRATIONS.get(i));
-        }
+        MIGRATIONS.apply(c);
         return null;
-    }
-
-    private static List<String> statements(String migration) {
-        try (InputStream in = Database.class.getResourceAsStream("/db/migration/" + migration)) {
-            if (in == null) {
-                throw new IllegalStateException("migration missing from the jar: " + migration);
-            }
-            StringBuilder sql = new StringBuilder();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.strip().startsWith("--")) {
-                    sql.append(line).append('\n');
-                }
-            }
-            List<String> out = new ArrayList<>();
-            for (String statement : sql.toString().split(";")) {
-                if (!statement.isBlank()) {
-                    out.add(statement.strip());
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Runs {@code work} in one transaction on the database thread: all of it commits or none. */
