@@ -138,8 +138,9 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
             return mounts.mount(id, new StoredImageParts(id.value(), new ImageReader(manifest, cache)));
         } catch (ImageMountException e) {
             log.error("code image {} could not be mounted: {}", id, e.getMessage());
-            throw new CodeUnavailable("the code image " + id + " could not be mounted (a chunk may be missing or "
-                    + "corrupt; see the server log): " + e.getMessage(), e);
+            // The caller hears what failed; the command, its output and host paths stay in the server's log.
+            throw new CodeUnavailable("the code image " + id + " could not be mounted (a chunk of it may be missing "
+                    + "or corrupt; the server log has the details)", e);
         }
     }
 
