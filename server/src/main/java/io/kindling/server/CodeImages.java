@@ -70,8 +70,8 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         }
         try {
             ImageMounts mounts = ImageMounts.start(mountsRoot);
-            log.info("code images: mounted under {}, chunk cache {} MiB, unmounted {} s after their last use",
-                    mountsRoot, config.chunkCacheBytes() >> 20, config.unmountGrace().toSeconds());
+            log.info("code images: mounted under {}, chunk cache {} MiB, unmounted {} ms after their last use",
+                    mountsRoot, config.chunkCacheBytes() >> 20, config.unmountGrace().toMillis());
             return new CodeImages(store, mounts, config);
         } catch (ImageMountException e) {
             log.warn("code images cannot be mounted on this host, so sandboxes bind the unpacked packages: {}",
@@ -258,13 +258,15 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                 if (image != null) {
                     MountedImage gone = image;
                     image = null;
-                    entries.remove(gone.root(), this);
                     try {
                         gone.close();
                     } catch (ImageMountException e) {
                         log.warn("code image {}: unmount failed (the next start removes it): {}", sha256Hex,
                                 e.getMessage());
                     }
+                    // Only now, with the unmount complete (parts withdrawn, loops detached): a caller waiting on
+                    // mountLock sees the entry gone and mounts afresh under a new one.
+                    entries.remove(gone.root(), this);
                 }
             } finally {
                 mountLock.unlock();
