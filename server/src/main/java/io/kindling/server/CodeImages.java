@@ -3,7 +3,6 @@ package io.kindling.server;
 import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.read.ChunkCache;
-import io.kindling.chunks.read.ChunkCacheStats;
 import io.kindling.chunks.read.ImageReader;
 import io.kindling.chunks.read.StoredImageParts;
 import io.kindling.worker.images.ImageId;
@@ -15,12 +14,10 @@ import io.kindling.worker.pool.FunctionVersionSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -42,14 +39,19 @@ import org.slf4j.LoggerFactory;
  */
 final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CodeImages.class);
+    /** An unmount is a umount and two losetup -d: seconds at worst. */
+    private static final Duration UNMOUNT_WAIT = Duration.ofSeconds(30);
 
     private final CodeImageStore store;
     /** Null when this host cannot mount images. */
     private final ImageMounts mounts;
     private final ChunkCache cache;
     private final Duration grace;
-    /** Runs the grace-period unmounts; a platform thread, as an unmount blocks in the kernel. */
-    private final ScheduledExecutorService unmounts;
+    /**
+     * Runs the grace-period unmounts; a platform thread, as an unmount blocks in the kernel. A cancelled unmount
+     * leaves the queue at once, so it holds at most one task per mounted image.
+     */
+    private final ScheduledThreadPoolExecutor unmounts;
     /** By mount point; an entry lives from its image's first use until it is unmounted, so bounded by the images in use. */
     private final ConcurrentHashMap<Path, Entry> entries = new ConcurrentHashMap<>();
 
@@ -58,8 +60,10 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         this.mounts = mounts;
         this.cache = store.newCache(config.chunkCacheBytes());
         this.grace = config.unmountGrace();
-        this.unmounts = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("image-unmounts").daemon().factory());
+        this.unmounts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("image-unmounts").daemon().factory());
+        unmounts.setRemoveOnCancelPolicy(true);
+        // At close the pending ones are dropped: close unmounts everything itself.
+        unmounts.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     /** Mounts the FUSE filesystem under {@code mountsRoot}, or settles for unpacked directories and says why once. */
@@ -78,11 +82,6 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                     e.getMessage());
             return new CodeImages(store, null, config);
         }
-    }
-
-    /** Whether code is served from mounted images here (false: unpacked directories). */
-    boolean mounting() {
-        return mounts != null;
     }
 
     /**
@@ -152,16 +151,6 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         }
     }
 
-    /** Images mounted now. */
-    List<MountedImage> mounted() {
-        return mounts == null ? List.of() : mounts.mounted();
-    }
-
-    /** The shared chunk cache's counters. */
-    ChunkCacheStats cacheStats() {
-        return cache.stats();
-    }
-
     /** Called under FunctionPools' lock: counts only, never mounts. */
     @Override
     public void opened(FunctionVersionSpec function) {
@@ -182,7 +171,15 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     /** Unmounts every image and the FUSE filesystem; call after every sandbox is gone. */
     @Override
     public void close() throws ImageMountException {
-        unmounts.shutdownNow();
+        unmounts.shutdown();
+        try {
+            // Lets an unmount already under way finish, so the two never work on one image at once.
+            if (!unmounts.awaitTermination(UNMOUNT_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("an image unmount still runs at close; the next start removes what it leaves");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         entries.clear();
         if (mounts != null) {
             mounts.close();
@@ -236,7 +233,7 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
             }
             try {
                 unmount = unmounts.schedule(this::unmountIfUnused, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 unmount = null; // closing: close unmounts everything
             }
         }

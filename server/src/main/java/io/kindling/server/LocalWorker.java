@@ -206,11 +206,6 @@ final class LocalWorker implements Invoker, AutoCloseable {
         }
     }
 
-    /** The images mounted now, for tests and diagnostics. */
-    List<io.kindling.worker.images.MountedImage> mountedImages() {
-        return images.mounted();
-    }
-
     /** Tells both of two lifecycles, in order. */
     private record BothLifecycles(FunctionPools.Lifecycle first, FunctionPools.Lifecycle second)
             implements FunctionPools.Lifecycle {
