@@ -2,6 +2,7 @@ package io.kindling.bench;
 
 import io.kindling.counting.ScalingRate;
 import io.kindling.events.EventQueueConfig;
+import io.kindling.server.ChunkStoreConfig;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
 import io.kindling.server.WorkerConfig;
@@ -48,7 +49,8 @@ final class KindlingUnderTest {
     }
 
     static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker, ScalingRate.LAMBDA, EventQueueConfig.defaults());
+        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker, ScalingRate.LAMBDA, EventQueueConfig.defaults(),
+                ChunkStoreConfig.defaults());
     }
 
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth) throws Exception {

@@ -3,6 +3,7 @@ package io.kindling.cli;
 import io.kindling.assignment.LifecycleSettings;
 import io.kindling.counting.ScalingRate;
 import io.kindling.events.EventQueueConfig;
+import io.kindling.server.ChunkStoreConfig;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
 import io.kindling.server.WorkerConfig;
@@ -77,6 +78,26 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--chunk-salt-epoch", paramLabel = "DAYS",
+            description = "Days one chunk salt is used; a new epoch stores popular chunks again under new names "
+                    + "(default: ${DEFAULT-VALUE})", defaultValue = "30")
+    long saltEpochDays;
+
+    @Option(names = "--chunk-cache", paramLabel = "MB",
+            description = "Memory for verified code chunks on the worker, shared by every image (default: "
+                    + "${DEFAULT-VALUE})", defaultValue = "256")
+    long chunkCacheMb;
+
+    @Option(names = "--no-image-mounts",
+            description = "Bind unpacked packages at /var/task instead of mounting code images (images are still stored)")
+    boolean noImageMounts;
+
+    private ChunkStoreConfig chunks() {
+        ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
+        return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, defaults.unmountGrace(),
+                !noImageMounts);
+    }
+
     private EventQueueConfig events() {
         EventQueueConfig defaults = EventQueueConfig.defaults();
         return defaults.withParallelism(asyncParallelism).withMaxQueuedEvents(asyncMaxQueued)
@@ -102,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
                 accountConcurrency, worker, new ScalingRate(scalingStep, ScalingRate.LAMBDA.period()),
-                events());
+                events(), chunks());
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

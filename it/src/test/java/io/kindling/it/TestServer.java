@@ -2,6 +2,7 @@ package io.kindling.it;
 
 import io.kindling.counting.ScalingRate;
 import io.kindling.events.EventQueueConfig;
+import io.kindling.server.ChunkStoreConfig;
 import io.kindling.server.KindlingServer;
 import io.kindling.server.ServerConfig;
 import io.kindling.server.WorkerConfig;
@@ -64,7 +65,8 @@ final class TestServer implements AutoCloseable {
         WorkerConfig workerConfig = worker.apply(WorkerConfig.defaults().withNamePrefix(prefix)
                 .withSandboxMemoryBytes(8L << 30));
         ServerConfig config = new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, REGION, ACCOUNT, ServerConfig.Auth.SIGV4,
-                Optional.of(credentials), 1000, workerConfig, ScalingRate.LAMBDA, EventQueueConfig.defaults());
+                Optional.of(credentials), 1000, workerConfig, ScalingRate.LAMBDA, EventQueueConfig.defaults(),
+                ChunkStoreConfig.defaults());
         config = server.apply(config);
         return new TestServer(config.dataDir(), KindlingServer.start(config), workerConfig.namePrefix());
     }

@@ -1,6 +1,10 @@
 package io.kindling.server;
 
 import io.kindling.chunks.CodeStore;
+import io.kindling.chunks.image.ImageBuildException;
+import io.kindling.chunks.ingest.IngestReport;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
 import java.util.concurrent.ExecutorService;
@@ -11,8 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prepares committed code so its versions can leave Pending / InProgress: today that is
- * unpacking the zip into the tree a sandbox mounts; the chunk store's image build replaces it.
+ * Prepares committed code so its versions can leave Pending / InProgress: unpacks the zip, builds the
+ * tree's deterministic EROFS image and stores it as chunks with its sealed manifest
+ * ({@link CodeImageStore}). The code becomes Active only once the manifest is durable; an activation
+ * interrupted anywhere (crash, kill -9) is resumed at the next start and completes, reusing the chunks
+ * already stored. Without mkfs.erofs on the host the image step is skipped (logged once) and the worker
+ * binds the unpacked tree, as before images.
  * Runs on virtual threads, at most {@link #PARALLEL} packages at a time.
  */
 final class CodeActivation implements Registry.CodeListener, AutoCloseable {
@@ -21,12 +29,15 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
 
     private final CodeStore codeStore;
     private final Registry registry;
+    private final CodeImageStore images;
+    private final AtomicBoolean toolMissingLogged = new AtomicBoolean();
     private final Semaphore slots = new Semaphore(PARALLEL);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("code-activation-", 0).factory());
 
-    CodeActivation(CodeStore codeStore, Registry registry) {
+    CodeActivation(CodeStore codeStore, Registry registry, CodeImageStore images) {
         this.codeStore = codeStore;
         this.registry = registry;
+        this.images = images;
     }
 
     /** Resumes preparation that a restart (or kill -9) interrupted. */
@@ -45,7 +56,8 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
         try {
             slots.acquire();
             try {
-                codeStore.unpacked(sha256Hex);
+                Path tree = codeStore.unpacked(sha256Hex);
+                storeImage(functionName, sha256Hex, tree);
                 registry.codeReady(functionName, sha256Hex);
             } finally {
                 slots.release();
@@ -58,6 +70,25 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
                 registry.codeFailed(functionName, sha256Hex, "Kindling could not prepare the code package: " + e.getMessage());
             } catch (RegistryException again) {
                 log.error("could not record the failure for function {}", functionName, again);
+            }
+        }
+    }
+
+    private void storeImage(String functionName, String sha256Hex, Path tree) throws Exception {
+        if (images.hasImage(sha256Hex)) {
+            return; // another function's package with the same bytes, or a retry after the manifest was written
+        }
+        try {
+            CodeImageStore.StoredImage stored = images.store(sha256Hex, tree);
+            IngestReport report = stored.report();
+            log.info("code {} of function {}: image stored, {} bytes in {} chunks: {} unique, {} reused, {} zero"
+                            + " (dedupe {}%)", sha256Hex, functionName, report.total().bytes(), report.total().chunks(),
+                    report.unique().bytes(), report.reused().bytes(), report.zero().bytes(),
+                    Math.round(report.dedupeRatio() * 1000) / 10.0);
+        } catch (ImageBuildException.ToolMissing e) {
+            if (toolMissingLogged.compareAndSet(false, true)) {
+                log.warn("mkfs.erofs is not installed (Debian: erofs-utils): code is not stored as images, and "
+                        + "sandboxes bind the unpacked packages instead ({})", e.getMessage());
             }
         }
     }

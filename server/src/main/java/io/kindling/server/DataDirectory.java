@@ -79,12 +79,25 @@ final class DataDirectory implements AutoCloseable {
         Path code = codeDir();
         Path unpacked = code.resolve("unpacked");
         Files.createDirectories(unpacked);
+        Path mounts = mountsDir();
+        Path images = mounts.resolve("images");
+        Files.createDirectories(images);
         GroupPrincipal group = root.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByGroupName(Integer.toString(sandboxGid));
-        for (Path dir : List.of(root, code, unpacked)) {
+        for (Path dir : List.of(root, code, unpacked, mounts, images)) {
             Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
         }
+    }
+
+    /**
+     * Where the worker mounts code images ({@code io.kindling.worker.images.ImageMounts}): the FUSE filesystem serving
+     * their parts at mounts/fuse, each EROFS image at mounts/images/&lt;sha256&gt;. Bubblewrap, running as the sandbox
+     * user, binds an image from there, so mounts/ and mounts/images/ are group {@code sandboxGid} with search
+     * permission only (0710), like code/. Created here, before ImageMounts creates them with the umask's modes.
+     */
+    Path mountsDir() {
+        return root.resolve("mounts");
     }
 
     Path codeDir() {

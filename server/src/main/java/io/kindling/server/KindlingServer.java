@@ -84,11 +84,13 @@ public final class KindlingServer implements AutoCloseable {
             LocalCodeStore codeStore = new LocalCodeStore(dataDir.codeDir());
             Registry registry = new Registry(dataDir.registryFile(), codeStore, Clock.systemUTC(),
                     new Registry.ConcurrencyLimits(config.accountConcurrency(), 100));
-            CodeActivation activation = new CodeActivation(codeStore, registry);
+            CodeImageStore images = CodeImageStore.open(dataDir.root, config.chunks());
+            CodeActivation activation = new CodeActivation(codeStore, registry, images);
             registry.onCodePending(activation);
             activation.resumePending();
             logs = FunctionLogs.open(dataDir.logsDir());
-            invoker = LocalWorker.start(config.worker(), codeStore, registry, config.region(), dataDir, logs);
+            invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
+                    dataDir, logs);
             async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
 
             QueuedThreadPool pool = new QueuedThreadPool();

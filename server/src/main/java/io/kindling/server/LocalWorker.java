@@ -47,6 +47,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
     private static final Duration ANSWER_MARGIN = Duration.ofSeconds(60);
 
     private final CodeStore codeStore;
+    private final CodeImages images;
     private final String region;
     private final BubblewrapDriver driver;
     private final RuntimeApiServer runtimeApi;
@@ -54,10 +55,11 @@ final class LocalWorker implements Invoker, AutoCloseable {
     private final FunctionPools pools;
     private final Runtimes runtimes;
 
-    private LocalWorker(CodeStore codeStore, String region, BubblewrapDriver driver, RuntimeApiServer runtimeApi,
+    private LocalWorker(CodeStore codeStore, CodeImages images, String region, BubblewrapDriver driver, RuntimeApiServer runtimeApi,
                         ScheduledExecutorService timers, FunctionPools pools, Runtimes runtimes) {
         this.runtimes = runtimes;
         this.codeStore = codeStore;
+        this.images = images;
         this.region = region;
         this.driver = driver;
         this.runtimeApi = runtimeApi;
@@ -69,8 +71,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
      * Starts the worker, or explains why this node cannot run sandboxes: the server still serves the control plane,
      * and every invoke answers with the reason.
      */
-    static Invoker start(WorkerConfig config, CodeStore codeStore, Registry registry, String region,
-                         DataDirectory dataDir, FunctionLogs logs) {
+    static Invoker start(WorkerConfig config, CodeStore codeStore, CodeImageStore imageStore, ChunkStoreConfig chunks,
+                         Registry registry, String region, DataDirectory dataDir, FunctionLogs logs) {
         if (!config.enabled()) {
             return new Unavailable("this Kindling server was started without a worker");
         }
@@ -107,7 +109,10 @@ final class LocalWorker implements Invoker, AutoCloseable {
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
         log.info("worker: runtimes {} from {}", runtimes.identifiers(), runtimes.directory());
-        return new LocalWorker(codeStore, region, driver, runtimeApi, timers, new FunctionPools(context, new CodeHolds(registry)), runtimes);
+        CodeImages images = CodeImages.start(dataDir.mountsDir(), imageStore, chunks);
+        FunctionPools.Lifecycle lifecycle = new BothLifecycles(new CodeHolds(registry), images);
+        return new LocalWorker(codeStore, images, region, driver, runtimeApi, timers, new FunctionPools(context, lifecycle),
+                runtimes);
     }
 
     private static boolean isRoot() {
@@ -168,10 +173,10 @@ final class LocalWorker implements Invoker, AutoCloseable {
         FunctionSettings settings = version.settings();
         Path code;
         try {
-            code = codeStore.unpacked(version.code().sha256Hex());
-        } catch (Exception e) {
+            code = images.codeDir(version.code().sha256Hex(), codeStore::unpacked);
+        } catch (CodeImages.CodeUnavailable e) {
             throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the code of " + version.functionName() + ":"
-                    + version.version() + " is not available", e);
+                    + version.version() + " is not available: " + e.getMessage(), e);
         }
         return new FunctionVersionSpec(version.functionName(), version.version(), settings.memoryMb(),
                 settings.ephemeralStorageMb(), Duration.ofSeconds(settings.timeoutSeconds()),
@@ -191,8 +196,32 @@ final class LocalWorker implements Invoker, AutoCloseable {
             pools.close();
             driver.removeEmptyParents();
         } finally {
-            runtimeApi.close();
-            timers.shutdownNow();
+            try {
+                // After the pools: no sandbox binds an image any more.
+                images.close();
+            } finally {
+                runtimeApi.close();
+                timers.shutdownNow();
+            }
+        }
+    }
+
+    /** Tells both of two lifecycles, in order. */
+    private record BothLifecycles(FunctionPools.Lifecycle first, FunctionPools.Lifecycle second)
+            implements FunctionPools.Lifecycle {
+        @Override
+        public void opened(FunctionVersionSpec function) {
+            first.opened(function);
+            second.opened(function);
+        }
+
+        @Override
+        public void closed(FunctionVersionSpec function) {
+            try {
+                second.closed(function);
+            } finally {
+                first.closed(function);
+            }
         }
     }
 

@@ -20,10 +20,11 @@ import java.util.Optional;
  * @param worker             how functions run: sandbox memory cap, environment lifecycle
  * @param scaling            how fast one function may add concurrency (Lambda's: 1,000 every 10 s)
  * @param events             the async queue: its bound, parallelism, retry and throttle delays
+ * @param chunks             code images: the chunk salt's epoch, the worker's chunk cache, the unmount grace
  */
 public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
                            Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker,
-                           ScalingRate scaling, EventQueueConfig events) {
+                           ScalingRate scaling, EventQueueConfig events, ChunkStoreConfig chunks) {
 
     public static final int DEFAULT_PORT = 9070;
 
@@ -31,28 +32,34 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
 
     public static ServerConfig defaults() {
         return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
-                Optional.empty(), 1000, WorkerConfig.defaults(), ScalingRate.LAMBDA, EventQueueConfig.defaults());
+                Optional.empty(), 1000, WorkerConfig.defaults(), ScalingRate.LAMBDA, EventQueueConfig.defaults(),
+                ChunkStoreConfig.defaults());
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events);
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events);
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks);
     }
 
     public ServerConfig withWorker(WorkerConfig newWorker) {
-        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling, events);
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling, events, chunks);
     }
 
     public ServerConfig withScaling(ScalingRate newScaling) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                newScaling, events);
+                newScaling, events, chunks);
     }
 
     public ServerConfig withEvents(EventQueueConfig newEvents) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                scaling, newEvents);
+                scaling, newEvents, chunks);
+    }
+
+    public ServerConfig withChunks(ChunkStoreConfig newChunks) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
+                scaling, events, newChunks);
     }
 }

@@ -1,0 +1,88 @@
+package io.kindling.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.kindling.assignment.LifecycleSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.Runtime;
+
+/** When a code image is mounted and unmounted, and the configured fallback to unpacked packages. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class CodeImageLifetimeTest {
+    @TempDir
+    Path dir;
+
+    private static String deploy(LambdaClient lambda, String name) {
+        String sha256 = lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023)
+                .handler("function.handler").role(TestServer.ROLE).timeout(10).memorySize(128)
+                .code(c -> c.zipFile(Zips.sdk(ProvidedRuntimeBootstraps.zip(ProvidedRuntimeBootstraps.SWISS_ARMY))))).codeSha256();
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+        return HexFormat.of().formatHex(Base64.getDecoder().decode(sha256));
+    }
+
+    private static String varTaskMount(LambdaClient lambda, String name) {
+        String quoted = lambda.invoke(r -> r.functionName(name)
+                .payload(SdkBytes.fromUtf8String("\"probe:grep ' /var/task ' /proc/self/mountinfo\""))).payload().asUtf8String();
+        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)), StandardCharsets.UTF_8);
+    }
+
+    private static List<String> erofsMountsUnder(Path dataDir) throws IOException {
+        String under = " " + dataDir.resolve("mounts/images") + "/";
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(line -> line.contains(under) && line.contains(" - erofs ")).toList();
+    }
+
+    @Test
+    void theImageIsUnmountedAGracePeriodAfterItsLastEnvironmentAndMountedAgainWhenNeeded() throws Exception {
+        LifecycleSettings shortIdle = new LifecycleSettings(Duration.ofMillis(500), Duration.ofMillis(200),
+                Duration.ofMillis(300));
+        TestServer server = TestServer.start(dir, worker -> worker.withLifecycle(shortIdle),
+                config -> config.withChunks(config.chunks().withUnmountGrace(Duration.ofMillis(500))));
+        try (LambdaClient lambda = server.client()) {
+            deploy(lambda, "brief");
+
+            assertThat(varTaskMount(lambda, "brief")).contains(" - erofs ");
+            assertThat(erofsMountsUnder(server.dataDir)).hasSize(1);
+
+            // The environment retires after 500 ms idle, its pool closes, and the image goes 500 ms later.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> erofsMountsUnder(server.dataDir).isEmpty());
+
+            assertThat(varTaskMount(lambda, "brief")).contains(" - erofs ");
+            assertThat(erofsMountsUnder(server.dataDir)).hasSize(1);
+        } finally {
+            server.close();
+        }
+        assertThat(erofsMountsUnder(server.dataDir)).as("close unmounts every image").isEmpty();
+    }
+
+    @Test
+    void withImageMountsTurnedOffTheSandboxBindsTheUnpackedPackage() throws Exception {
+        TestServer server = TestServer.start(dir, worker -> worker,
+                config -> config.withChunks(config.chunks().withMountImages(false)));
+        try (LambdaClient lambda = server.client()) {
+            String sha256 = deploy(lambda, "plain");
+
+            assertThat(varTaskMount(lambda, "plain")).doesNotContain(" - erofs ");
+            assertThat(erofsMountsUnder(server.dataDir)).isEmpty();
+            // The image is still stored, ready for a server that mounts.
+            assertThat(server.dataDir.resolve("chunks/manifests/" + sha256 + ".manifest")).isRegularFile();
+        } finally {
+            server.close();
+        }
+    }
+}

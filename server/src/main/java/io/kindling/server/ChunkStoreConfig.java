@@ -1,0 +1,45 @@
+package io.kindling.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How function code is kept as images in the chunk store and mounted on the worker.
+ *
+ * @param saltEpoch how long one chunk salt is used before the next (default 30 days): a new epoch gives every chunk
+ *     a new name, so a popular chunk exists in a few copies and one bad copy breaks only that epoch's images
+ * @param chunkCacheBytes the bound on verified chunk plaintexts the worker keeps in memory, shared by every image
+ *     (default 256 MiB)
+ * @param unmountGrace how long an image stays mounted after the last pool using it closed, so the next cold start
+ *     of the same version does not mount it again (default 60 s)
+ * @param mountImages false to always bind the unpacked directory (images are still built and stored), e.g. to compare
+ *     the two paths; true (the default) mounts images where the host can
+ */
+public record ChunkStoreConfig(Duration saltEpoch, long chunkCacheBytes, Duration unmountGrace, boolean mountImages) {
+    public ChunkStoreConfig {
+        Objects.requireNonNull(saltEpoch, "saltEpoch");
+        Objects.requireNonNull(unmountGrace, "unmountGrace");
+        if (saltEpoch.isNegative() || saltEpoch.isZero()) {
+            throw new IllegalArgumentException("the salt epoch must be positive: " + saltEpoch);
+        }
+        if (unmountGrace.isNegative()) {
+            throw new IllegalArgumentException("the unmount grace must not be negative: " + unmountGrace);
+        }
+        // Two maximum-size chunks at least, so one read spanning a chunk boundary never evicts its own first half.
+        if (chunkCacheBytes < 4L << 20) {
+            throw new IllegalArgumentException("the chunk cache must hold at least 4 MiB: " + chunkCacheBytes);
+        }
+    }
+
+    public static ChunkStoreConfig defaults() {
+        return new ChunkStoreConfig(Duration.ofDays(30), 256L << 20, Duration.ofSeconds(60), true);
+    }
+
+    public ChunkStoreConfig withUnmountGrace(Duration grace) {
+        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, grace, mountImages);
+    }
+
+    public ChunkStoreConfig withMountImages(boolean mount) {
+        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, unmountGrace, mount);
+    }
+}

@@ -1,0 +1,205 @@
+package io.kindling.server;
+
+import io.kindling.chunks.cdc.FastCdc;
+import io.kindling.chunks.crypto.ConvergentEncryption;
+import io.kindling.chunks.crypto.MasterKey;
+import io.kindling.chunks.crypto.SaltSchedule;
+import io.kindling.chunks.image.ErofsBuilder;
+import io.kindling.chunks.image.ErofsImage;
+import io.kindling.chunks.image.ImageBuildException;
+import io.kindling.chunks.image.ImagePart;
+import io.kindling.chunks.ingest.ChunkIngest;
+import io.kindling.chunks.ingest.IngestedImage;
+import io.kindling.chunks.manifest.Manifest;
+import io.kindling.chunks.manifest.ManifestCodec;
+import io.kindling.chunks.manifest.ManifestCorruptException;
+import io.kindling.chunks.origin.LocalDirectoryOrigin;
+import io.kindling.chunks.read.ChunkCache;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The node's code images in the chunk store: an unpacked code package becomes a deterministic EROFS image, its two
+ * parts become encrypted content-defined chunks in the origin, and the sealed manifest is kept under the package's
+ * SHA-256 (which is also the image id the manifest is authenticated for, so a manifest cannot be swapped for another
+ * package's).
+ *
+ * <pre>
+ * &lt;data&gt;/master.key                        0600, seals manifests and keys the chunk salts
+ * &lt;data&gt;/chunks/origin/ab/abcd…             chunks (LocalDirectoryOrigin)
+ * &lt;data&gt;/chunks/manifests/&lt;sha256&gt;.manifest sealed manifests, written atomically
+ * &lt;data&gt;/chunks/scratch/                    images being built; emptied at open
+ * </pre>
+ *
+ * <p>A manifest is written only after every chunk it names is durable in the origin, and moved into place whole, so
+ * "the manifest exists" means "the image can be read". Thread-safe.
+ */
+final class CodeImageStore {
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    private static final String MANIFEST_SUFFIX = ".manifest";
+
+    private final Path manifests;
+    private final Path scratch;
+    private final LocalDirectoryOrigin origin;
+    private final ConvergentEncryption encryption;
+    private final SaltSchedule salts;
+    private final ManifestCodec codec;
+    private final ChunkIngest ingest;
+    private final ErofsBuilder builder;
+
+    private CodeImageStore(Path manifests, Path scratch, LocalDirectoryOrigin origin, MasterKey masterKey,
+                           ChunkStoreConfig config, ErofsBuilder builder) {
+        this.manifests = manifests;
+        this.scratch = scratch;
+        this.origin = origin;
+        this.encryption = new ConvergentEncryption();
+        this.salts = new SaltSchedule(masterKey, config.saltEpoch(), Clock.systemUTC());
+        this.codec = new ManifestCodec(masterKey);
+        this.ingest = new ChunkIngest(new FastCdc(), encryption, origin);
+        this.builder = builder;
+    }
+
+    /** Opens (creating if new) the store under {@code dataRoot}, removing what a crashed build left in scratch. */
+    static CodeImageStore open(Path dataRoot, ChunkStoreConfig config) throws IOException {
+        return open(dataRoot, config, new ErofsBuilder());
+    }
+
+    static CodeImageStore open(Path dataRoot, ChunkStoreConfig config, ErofsBuilder builder) throws IOException {
+        Path chunks = privateDirectory(dataRoot.resolve("chunks"));
+        Path manifests = privateDirectory(chunks.resolve("manifests"));
+        Path scratch = privateDirectory(chunks.resolve("scratch"));
+        deleteContents(scratch);
+        MasterKey masterKey = MasterKey.loadOrCreate(dataRoot);
+        return new CodeImageStore(manifests, scratch, new LocalDirectoryOrigin(chunks.resolve("origin")), masterKey,
+                config, builder);
+    }
+
+    /** Whether the image of package {@code sha256Hex} is stored (its manifest is durable). */
+    boolean hasImage(String sha256Hex) {
+        return Files.isRegularFile(manifestFile(sha256Hex));
+    }
+
+    /**
+     * Builds the image of {@code tree} (the package's unpacked files), stores its chunks and then its manifest. Safe
+     * to repeat after a crash at any point: chunks already stored are reused, and the manifest replaces nothing but
+     * an identical image's.
+     */
+    StoredImage store(String sha256Hex, Path tree) throws ImageBuildException, IOException {
+        Path build = Files.createTempDirectory(scratch, sha256Hex + ".");
+        try {
+            ErofsImage image = builder.build(tree, build.resolve(ImagePart.METADATA.fileName()),
+                    build.resolve(ImagePart.BLOB.fileName()));
+            Map<String, Path> parts = new LinkedHashMap<>();
+            for (ImagePart part : ImagePart.values()) {
+                parts.put(part.fileName(), image.file(part));
+            }
+            IngestedImage ingested = ingest.ingestImage(parts, salts.current());
+            writeAtomically(manifestFile(sha256Hex), codec.seal(ingested.manifest(), sha256Hex));
+            return new StoredImage(ingested.manifest(), ingested.report());
+        } finally {
+            deleteTree(build);
+        }
+    }
+
+    /**
+     * The verified manifest of package {@code sha256Hex}, or empty if it has no stored image (code activated before
+     * images, or on a host without mkfs.erofs).
+     *
+     * @throws ManifestCorruptException if the stored manifest was modified, truncated or belongs to another package
+     */
+    Optional<Manifest> manifest(String sha256Hex) throws IOException, ManifestCorruptException {
+        byte[] sealed;
+        try {
+            sealed = Files.readAllBytes(manifestFile(sha256Hex));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        return Optional.of(codec.open(sealed, sha256Hex));
+    }
+
+    /** A new chunk cache over this store's origin, bounded to {@code maxBytes} of plaintext. */
+    ChunkCache newCache(long maxBytes) {
+        return new ChunkCache(origin, encryption, maxBytes);
+    }
+
+    Path manifestFile(String sha256Hex) {
+        if (!SHA256_HEX.matcher(sha256Hex).matches()) {
+            throw new IllegalArgumentException("not a lowercase SHA-256 in hex: " + sha256Hex);
+        }
+        return manifests.resolve(sha256Hex + MANIFEST_SUFFIX);
+    }
+
+    /** Temporary file beside the target, fsync, rename, fsync the directory: the target is whole or absent. */
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path dir = target.getParent();
+        Path temp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+                directory.force(true);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static Path privateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        return dir;
+    }
+
+    private static void deleteContents(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                deleteTree(entry);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** An image just stored: its manifest and what storing it took. */
+    record StoredImage(Manifest manifest, io.kindling.chunks.ingest.IngestReport report) {}
+}
