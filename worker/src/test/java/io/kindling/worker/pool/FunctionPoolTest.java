@@ -68,14 +68,6 @@ class FunctionPoolTest extends PoolTest {
             done
             """;
 
-    private static final String INIT_ERROR_BOOTSTRAP = """
-            #!/bin/sh
-            curl -sS -f -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Runtime.NoConfig" \\
-              --data-binary '{"errorMessage":"config missing","errorType":"Runtime.NoConfig"}' \\
-              "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/init/error"
-            exit 1
-            """;
-
     @BeforeEach
     void needsCurl() {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the bootstraps need curl: run bin/test as root");
@@ -156,7 +148,7 @@ class FunctionPoolTest extends PoolTest {
 
     @Test
     void anInitErrorIsTheAnswerToTheFirstInvocation() throws Exception {
-        FunctionPool pool = pool(INIT_ERROR_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
+        FunctionPool pool = pool(PoolHarness.INIT_ERROR_BOOTSTRAP, Duration.ofSeconds(10), LifecycleSettings.DEFAULTS);
 
         InvokeOutcome.FunctionFailure initFailed = failure(invoke(pool, "{}"));
 

@@ -34,6 +34,14 @@ import java.util.stream.Stream;
  */
 final class PoolHarness implements AutoCloseable {
     static final long WAIT_SECONDS = 20;
+    /** Reports an init error and exits, as a runtime that cannot load its handler does. */
+    static final String INIT_ERROR_BOOTSTRAP = """
+            #!/bin/sh
+            curl -sS -f -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Runtime.NoConfig" \\
+              --data-binary '{"errorMessage":"config missing","errorType":"Runtime.NoConfig"}' \\
+              "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/init/error"
+            exit 1
+            """;
 
     final String prefix;
     final Path workDir;

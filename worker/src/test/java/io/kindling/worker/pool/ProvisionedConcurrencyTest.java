@@ -59,14 +59,6 @@ class ProvisionedConcurrencyTest extends PoolTest {
             done
             """;
 
-    private static final String INIT_ERROR_BOOTSTRAP = """
-            #!/bin/sh
-            curl -sS -f -o /dev/null -H "Lambda-Runtime-Function-Error-Type: Runtime.NoConfig" \\
-              --data-binary '{"errorMessage":"config missing","errorType":"Runtime.NoConfig"}' \\
-              "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/init/error"
-            exit 1
-            """;
-
     @BeforeEach
     void needsCurl() {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the bootstraps need curl: run bin/test as root");
@@ -216,7 +208,7 @@ class ProvisionedConcurrencyTest extends PoolTest {
     @Test
     void anInitFailureIsReportedWithTheRuntimesReasonAndRetriedUntilItWorks() throws Exception {
         FunctionPools pools = pools(LifecycleSettings.DEFAULTS, 8L << 30);
-        FunctionVersionSpec function = function("provisioned", INIT_ERROR_BOOTSTRAP);
+        FunctionVersionSpec function = function("provisioned", PoolHarness.INIT_ERROR_BOOTSTRAP);
         Statuses statuses = new Statuses();
 
         pools.provision(function, 1, statuses);
