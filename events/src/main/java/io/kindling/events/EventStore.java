@@ -1,9 +1,9 @@
 package io.kindling.events;
 
 import io.kindling.sqlite.SchemaMigrations;
+import io.kindling.sqlite.SqliteFiles;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -89,14 +89,7 @@ final class EventStore implements AutoCloseable {
     }
 
     private static Connection open(Path file) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            s.execute("PRAGMA synchronous=FULL");
-            s.execute("PRAGMA busy_timeout=10000");
-        }
-        c.setAutoCommit(false);
-        return c;
+        return SqliteFiles.open(file, "busy_timeout=10000");
     }
 
     private void migrate() throws SQLException {

@@ -1,9 +1,9 @@
 package io.kindling.registry;
 
 import io.kindling.sqlite.SchemaMigrations;
+import io.kindling.sqlite.SqliteFiles;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -48,14 +48,7 @@ final class Database implements AutoCloseable {
     }
 
     private static Connection open(Path file) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA journal_mode=WAL");
-            s.execute("PRAGMA synchronous=FULL");
-            s.execute("PRAGMA foreign_keys=ON");
-        }
-        c.setAutoCommit(false);
-        return c;
+        return SqliteFiles.open(file, "foreign_keys=ON");
     }
 
     private Void migrate(Connection c) throws SQLException {
