@@ -163,13 +163,14 @@ final class Invocations {
 
     private void requireRunnable(FunctionVersion version, FunctionRef ref) throws RequestException {
         VersionStatus status = version.status();
+        if (status.invocable()) {
+            return;
+        }
         if (status.state() != VersionStatus.State.Active) {
             throw new RequestException.Conflict("The operation cannot be performed at this time. The function is "
                     + "currently in the following state: " + status.state());
         }
-        if (status.lastUpdateStatus() == VersionStatus.UpdateStatus.InProgress) {
-            throw new RequestException.Conflict("The operation cannot be performed at this time. An update is in "
-                    + "progress for resource: " + arns.function(ref.name()));
-        }
+        throw new RequestException.Conflict("The operation cannot be performed at this time. An update is in "
+                + "progress for resource: " + arns.function(ref.name()));
     }
 }

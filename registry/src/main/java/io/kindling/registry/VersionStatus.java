@@ -43,6 +43,11 @@ public record VersionStatus(
                 next == State.Failed ? reasonCode : stateReasonCode, UpdateStatus.Failed, reason, reasonCode);
     }
 
+    /** Active and not mid-update: what an invoke needs (Lambda answers others with 409; the async queue waits). */
+    public boolean invocable() {
+        return state == State.Active && lastUpdateStatus != UpdateStatus.InProgress;
+    }
+
     /** Pending or InProgress: Lambda refuses further changes until this settles. */
     public boolean settling() {
         return state == State.Pending || lastUpdateStatus == UpdateStatus.InProgress;

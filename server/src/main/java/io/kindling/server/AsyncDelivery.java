@@ -48,8 +48,7 @@ final class AsyncDelivery implements EventDelivery {
             return new DeliveryResult.ServiceError("the registry could not be read: " + e.getMessage());
         }
         VersionStatus status = version.status();
-        if (status.state() != VersionStatus.State.Active
-                || status.lastUpdateStatus() == VersionStatus.UpdateStatus.InProgress) {
+        if (!status.invocable()) {
             // Lambda answers such an invoke with 409; for a queued event it is a passing state, so it waits.
             return new DeliveryResult.ServiceError("the function is " + status.state() + " / "
                     + status.lastUpdateStatus());
