@@ -1,5 +1,9 @@
 package io.kindling.it;
 
+import java.util.Map;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.Runtime;
+
 /** A {@code provided.al2023} bootstrap for async tests: it logs every event it gets, so tests read what ran. */
 final class AsyncBootstraps {
     private AsyncBootstraps() {}
@@ -32,5 +36,13 @@ final class AsyncBootstraps {
 
     static byte[] zip() {
         return ProvidedRuntimeBootstraps.zip(RECORDING);
+    }
+
+    /** Creates a {@code provided.al2023} function running {@link #RECORDING} and waits until it is Active. */
+    static void deploy(LambdaClient lambda, String name, int memoryMb, Map<String, String> env) {
+        lambda.createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
+                .role(TestServer.ROLE).timeout(10).memorySize(memoryMb).environment(e -> e.variables(env))
+                .code(c -> c.zipFile(Zips.sdk(zip()))));
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
  * Lambda's promise for Event invokes: once the caller has its 202, the event runs, even if the server is killed with
@@ -43,10 +43,7 @@ class AsyncDurabilityTest {
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         AtomicInteger refused = new AtomicInteger();
         try (ChildServer first = ChildServer.start(dir, "first", DELIVERY); LambdaClient lambda = first.client()) {
-            lambda.createFunction(r -> r.functionName("ledger").runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
-                    .role(TestServer.ROLE).timeout(10).memorySize(512)
-                    .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-            lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ledger"));
+            AsyncBootstraps.deploy(lambda, "ledger", 512, Map.of());
             try (ExecutorService callers = Executors.newFixedThreadPool(16)) {
                 for (int i = 0; i < EVENTS; i++) {
                     int n = i;

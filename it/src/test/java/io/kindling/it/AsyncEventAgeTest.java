@@ -9,6 +9,7 @@ import io.kindling.events.EventQueueConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
  * MaximumEventAgeInSeconds end to end. Its minimum is Lambda's 60 s, so the retry delay is set so that the second
@@ -44,11 +44,7 @@ class AsyncEventAgeTest {
     @Test
     void anEventOlderThanItsMaximumAgeGoesToOnFailureAsEventAgeExceeded() throws Exception {
         for (String name : List.of("aging", "graveyard")) {
-            lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
-                    .role(TestServer.ROLE).timeout(10).memorySize(256)
-                    .environment(e -> e.variables(java.util.Map.of("FAILING", name.equals("aging") ? "1" : "0")))
-                    .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-            lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+            AsyncBootstraps.deploy(lambda(), name, 256, Map.of("FAILING", name.equals("aging") ? "1" : "0"));
         }
         lambda().putFunctionEventInvokeConfig(r -> r.functionName("aging").maximumEventAgeInSeconds(60)
                 .destinationConfig(d -> d.onFailure(f -> f.destination(ARN_PREFIX + "graveyard"))));

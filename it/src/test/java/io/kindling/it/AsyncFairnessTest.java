@@ -8,6 +8,7 @@ import io.kindling.events.EventQueueConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
  * The noisy neighbour Lambda once had in its shared async queues: a function with thousands of failing events must
@@ -45,10 +45,7 @@ class AsyncFairnessTest {
     @Test
     void aQuietFunctionsEventRunsWithinOneRoundOfANoisyBacklog() throws Exception {
         for (String name : List.of("noisy", "quiet")) {
-            lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
-                    .role(TestServer.ROLE).timeout(10).memorySize(1024)
-                    .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-            lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+            AsyncBootstraps.deploy(lambda(), name, 1024, Map.of());
         }
         lambda().putFunctionEventInvokeConfig(r -> r.functionName("noisy").maximumRetryAttempts(1));
         AtomicInteger accepted = new AtomicInteger();

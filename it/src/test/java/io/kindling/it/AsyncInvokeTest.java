@@ -28,7 +28,6 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
@@ -56,10 +55,7 @@ class AsyncInvokeTest {
     }
 
     static void deploy(String name, Map<String, String> env) {
-        lambda().createFunction(r -> r.functionName(name).runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
-                .role(TestServer.ROLE).timeout(10).memorySize(512).environment(e -> e.variables(env))
-                .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+        AsyncBootstraps.deploy(lambda(), name, 512, env);
     }
 
     static String event(String function, String json) {

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
-import software.amazon.awssdk.services.lambda.model.Runtime;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
@@ -43,10 +42,7 @@ class ThrottleTest {
 
     @Test
     void scalingPastTheRateIsRefusedAtOnceWhileAnEventWaits() throws Exception {
-        lambda().createFunction(r -> r.functionName("bursty").runtime(Runtime.PROVIDED_AL2023).handler("bootstrap")
-                .role(TestServer.ROLE).timeout(10).memorySize(256).environment(e -> e.variables(Map.of()))
-                .code(c -> c.zipFile(Zips.sdk(AsyncBootstraps.zip()))));
-        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("bursty"));
+        AsyncBootstraps.deploy(lambda(), "bursty", 256, Map.of());
 
         List<Future<String>> slow = new ArrayList<>();
         String queued;

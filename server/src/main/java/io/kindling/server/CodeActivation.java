@@ -3,14 +3,14 @@ package io.kindling.server;
 import io.kindling.chunks.CodeStore;
 import io.kindling.chunks.image.ImageBuildException;
 import io.kindling.chunks.ingest.IngestReport;
-import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
