@@ -94,11 +94,15 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
      *     corrupt, or the mount failed; the message says which
      */
     Path codeDir(String sha256Hex, UnpackedCode unpacked) throws CodeUnavailable {
-        if (mounts == null || !store.hasImage(sha256Hex)) {
+        if (mounts == null) {
             return unpackedDir(sha256Hex, unpacked);
         }
         ImageId id = new ImageId(sha256Hex);
         Path root = mounts.imagesDirectory().resolve(id.value());
+        // Every invoke comes here: a mounted image is found in memory, and only an unknown one costs a stat.
+        if (!entries.containsKey(root) && !store.hasImage(sha256Hex)) {
+            return unpackedDir(sha256Hex, unpacked);
+        }
         while (true) {
             Entry entry = entries.computeIfAbsent(root, r -> new Entry(sha256Hex));
             entry.mountLock.lock();
