@@ -88,14 +88,19 @@ final class ServeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE})", defaultValue = "256")
     long chunkCacheMb;
 
+    @Option(names = "--chunk-disk-cache", paramLabel = "MB",
+            description = "Local disk for code chunks on the worker (encrypted, under <data-dir>/chunks/cache, kept "
+                    + "across restarts); 0 turns it off (default: ${DEFAULT-VALUE})", defaultValue = "2048")
+    long chunkDiskCacheMb;
+
     @Option(names = "--no-image-mounts",
             description = "Bind unpacked packages at /var/task instead of mounting code images (images are still stored)")
     boolean noImageMounts;
 
     private ChunkStoreConfig chunks() {
         ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
-        return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, defaults.unmountGrace(),
-                !noImageMounts);
+        return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, chunkDiskCacheMb << 20,
+                defaults.unmountGrace(), !noImageMounts);
     }
 
     private EventQueueConfig events() {

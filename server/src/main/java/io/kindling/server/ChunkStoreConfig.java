@@ -10,12 +10,15 @@ import java.util.Objects;
  *     a new name, so a popular chunk exists in a few copies and one bad copy breaks only that epoch's images
  * @param chunkCacheBytes the bound on verified chunk plaintexts the worker keeps in memory, shared by every image
  *     (default 256 MiB)
+ * @param diskCacheBytes the bound on chunk ciphertexts the worker keeps on local disk under {@code chunks/cache/},
+ *     between memory and the origin, and across restarts (default 2 GiB; 0 turns the disk tier off)
  * @param unmountGrace how long an image stays mounted after the last pool using it closed, so the next cold start
  *     of the same version does not mount it again (default 60 s)
  * @param mountImages false to always bind the unpacked directory (images are still built and stored), e.g. to compare
  *     the two paths; true (the default) mounts images where the host can
  */
-public record ChunkStoreConfig(Duration saltEpoch, long chunkCacheBytes, Duration unmountGrace, boolean mountImages) {
+public record ChunkStoreConfig(Duration saltEpoch, long chunkCacheBytes, long diskCacheBytes, Duration unmountGrace,
+                               boolean mountImages) {
     public ChunkStoreConfig {
         Objects.requireNonNull(saltEpoch, "saltEpoch");
         Objects.requireNonNull(unmountGrace, "unmountGrace");
@@ -29,17 +32,21 @@ public record ChunkStoreConfig(Duration saltEpoch, long chunkCacheBytes, Duratio
         if (chunkCacheBytes < 4L << 20) {
             throw new IllegalArgumentException("the chunk cache must hold at least 4 MiB: " + chunkCacheBytes);
         }
+        if (diskCacheBytes != 0 && diskCacheBytes < 4L << 20) {
+            throw new IllegalArgumentException("the disk chunk cache must be 0 (off) or hold at least 4 MiB: "
+                    + diskCacheBytes);
+        }
     }
 
     public static ChunkStoreConfig defaults() {
-        return new ChunkStoreConfig(Duration.ofDays(30), 256L << 20, Duration.ofSeconds(60), true);
+        return new ChunkStoreConfig(Duration.ofDays(30), 256L << 20, 2L << 30, Duration.ofSeconds(60), true);
     }
 
     public ChunkStoreConfig withUnmountGrace(Duration grace) {
-        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, grace, mountImages);
+        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, diskCacheBytes, grace, mountImages);
     }
 
     public ChunkStoreConfig withMountImages(boolean mount) {
-        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, unmountGrace, mount);
+        return new ChunkStoreConfig(saltEpoch, chunkCacheBytes, diskCacheBytes, unmountGrace, mount);
     }
 }

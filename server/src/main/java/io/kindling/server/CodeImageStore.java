@@ -15,6 +15,7 @@ import io.kindling.chunks.manifest.ManifestCodec;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.origin.LocalDirectoryOrigin;
 import io.kindling.chunks.read.ChunkCache;
+import io.kindling.chunks.read.DiskChunkTier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -35,6 +36,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's code images in the chunk store: an unpacked code package becomes a deterministic EROFS image, its two
@@ -47,17 +50,20 @@ import java.util.stream.Stream;
  * &lt;data&gt;/chunks/origin/ab/abcd…             chunks (LocalDirectoryOrigin)
  * &lt;data&gt;/chunks/manifests/&lt;sha256&gt;.manifest sealed manifests, written atomically
  * &lt;data&gt;/chunks/scratch/                    images being built; emptied at open
+ * &lt;data&gt;/chunks/cache/ab/abcd…              the worker's disk tier of chunk ciphertexts (DiskChunkTier)
  * </pre>
  *
  * <p>A manifest is written only after every chunk it names is durable in the origin, and moved into place whole, so
  * "the manifest exists" means "the image can be read". Thread-safe.
  */
 final class CodeImageStore {
+    private static final Logger log = LoggerFactory.getLogger(CodeImageStore.class);
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final String MANIFEST_SUFFIX = ".manifest";
 
     private final Path manifests;
     private final Path scratch;
+    private final Path diskCache;
     private final LocalDirectoryOrigin origin;
     private final ConvergentEncryption encryption;
     private final SaltSchedule salts;
@@ -65,10 +71,11 @@ final class CodeImageStore {
     private final ChunkIngest ingest;
     private final ErofsBuilder builder;
 
-    private CodeImageStore(Path manifests, Path scratch, LocalDirectoryOrigin origin, MasterKey masterKey,
-                           ChunkStoreConfig config, ErofsBuilder builder) {
+    private CodeImageStore(Path manifests, Path scratch, Path diskCache, LocalDirectoryOrigin origin,
+                           MasterKey masterKey, ChunkStoreConfig config, ErofsBuilder builder) {
         this.manifests = manifests;
         this.scratch = scratch;
+        this.diskCache = diskCache;
         this.origin = origin;
         this.encryption = new ConvergentEncryption();
         this.salts = new SaltSchedule(masterKey, config.saltEpoch(), Clock.systemUTC());
@@ -88,8 +95,8 @@ final class CodeImageStore {
         Path scratch = privateDirectory(chunks.resolve("scratch"));
         deleteContents(scratch);
         MasterKey masterKey = MasterKey.loadOrCreate(dataRoot);
-        return new CodeImageStore(manifests, scratch, new LocalDirectoryOrigin(chunks.resolve("origin")), masterKey,
-                config, builder);
+        return new CodeImageStore(manifests, scratch, chunks.resolve("cache"),
+                new LocalDirectoryOrigin(chunks.resolve("origin")), masterKey, config, builder);
     }
 
     /** Whether the image of package {@code sha256Hex} is stored (its manifest is durable). */
@@ -135,9 +142,20 @@ final class CodeImageStore {
         return Optional.of(codec.open(sealed, sha256Hex));
     }
 
-    /** A new chunk cache over this store's origin, bounded to {@code maxBytes} of plaintext. */
-    ChunkCache newCache(long maxBytes) {
-        return new ChunkCache(origin, encryption, maxBytes);
+    /**
+     * A new chunk cache over this store's origin: {@code memoryBytes} of plaintext in memory, then {@code diskBytes} of
+     * ciphertext in {@code chunks/cache/} (0: none, and what an earlier run kept there is deleted). Call once per
+     * process: the disk tier owns its directory. A disk tier that cannot be opened is logged and left out, as the
+     * origin can still serve every chunk.
+     */
+    ChunkCache newCache(long memoryBytes, long diskBytes) {
+        try {
+            return new ChunkCache(origin, encryption, memoryBytes, DiskChunkTier.open(diskCache, diskBytes));
+        } catch (IOException e) {
+            log.warn("the disk chunk cache in {} cannot be opened, so chunks are read from the origin into memory "
+                    + "only: {}", diskCache, e.toString());
+            return new ChunkCache(origin, encryption, memoryBytes);
+        }
     }
 
     Path manifestFile(String sha256Hex) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's code images: a function version's code is its image from the chunk store, mounted once per worker
  * at {@code <data>/mounts/images/<sha256>} and bound by every sandbox of the version at /var/task. Reads fetch only
- * the chunks they touch, through one {@link ChunkCache} shared by all images and bounded in bytes.
+ * the chunks they touch, through one {@link ChunkCache} shared by all images (memory, then local disk, both bounded
+ * in bytes, then the origin).
  *
  * <p>Lifetime: an image is mounted by the first {@link #codeDir} that needs it, counted by the pools using it
  * ({@link FunctionPools.Lifecycle}), and unmounted once no pool has used it for {@link ChunkStoreConfig#unmountGrace()}
@@ -58,7 +59,7 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     private CodeImages(CodeImageStore store, ImageMounts mounts, ChunkStoreConfig config) {
         this.store = store;
         this.mounts = mounts;
-        this.cache = store.newCache(config.chunkCacheBytes());
+        this.cache = store.newCache(config.chunkCacheBytes(), config.diskCacheBytes());
         this.grace = config.unmountGrace();
         this.unmounts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("image-unmounts").daemon().factory());
         unmounts.setRemoveOnCancelPolicy(true);
@@ -74,8 +75,9 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         }
         try {
             ImageMounts mounts = ImageMounts.start(mountsRoot);
-            log.info("code images: mounted under {}, chunk cache {} MiB, unmounted {} ms after their last use",
-                    mountsRoot, config.chunkCacheBytes() >> 20, config.unmountGrace().toMillis());
+            log.info("code images: mounted under {}, chunk cache {} MiB in memory and {} MiB on disk, unmounted {} ms "
+                    + "after their last use", mountsRoot, config.chunkCacheBytes() >> 20, config.diskCacheBytes() >> 20,
+                    config.unmountGrace().toMillis());
             return new CodeImages(store, mounts, config);
         } catch (ImageMountException e) {
             log.warn("code images cannot be mounted on this host, so sandboxes bind the unpacked packages: {}",

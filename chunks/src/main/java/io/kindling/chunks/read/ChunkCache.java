@@ -10,6 +10,7 @@ import io.kindling.chunks.origin.OriginStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,18 +20,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verified chunk plaintexts in memory, bounded in bytes (Caffeine, weighed by length, W-TinyLFU eviction),
- * in front of the origin. One per worker, shared by every image it reads.
+ * The worker's chunk read path: verified chunk plaintexts in memory, bounded in bytes (Caffeine, weighed by length,
+ * W-TinyLFU eviction), then optionally chunk ciphertexts on local disk ({@link DiskChunkTier}), then the origin. One
+ * per worker, shared by every image it reads.
  *
- * <p>Single flight: the first reader of a missing chunk registers a future in {@code inFlight} and
- * fetches, decrypts and verifies on its own thread; readers of the same chunk meanwhile wait on that
- * future, so one fetch serves them all. The plaintext enters the cache before the future leaves
- * {@code inFlight}, so a later reader finds one or the other. A failed fetch is not remembered: every
- * waiter gets the typed error and the next read tries again. ({@code inFlight} holds at most one entry
- * per reader blocked in {@link #plaintext}, so it is as bounded as the callers are.)
+ * <p>A chunk read from disk is verified exactly like one from the origin (its ciphertext against the name, its
+ * plaintext against the manifest's hash); a bad or unreadable disk copy is dropped and logged, and the chunk is
+ * fetched from the origin instead, so a failing local disk never fails a read the origin can serve. A chunk fetched
+ * from the origin is kept on disk once it verified, and every chunk read enters memory.
  *
- * <p>Keyed by the whole {@link ChunkRef} (name, plaintext hash and key), so a plaintext is only ever
- * handed out for the reference it was verified against.
+ * <p>Single flight across the tiers: the first reader of a chunk missing from memory registers a future in
+ * {@code inFlight} and reads the disk or fetches from the origin, decrypting and verifying on its own thread; readers
+ * of the same chunk meanwhile wait on that future, so one disk read or one fetch serves them all. The plaintext enters
+ * memory before the future leaves {@code inFlight}, so a later reader finds one or the other. A failed fetch is not
+ * remembered: every waiter gets the typed error and the next read tries again. ({@code inFlight} holds at most one
+ * entry per reader blocked in {@link #plaintext}, so it is as bounded as the callers are.)
+ *
+ * <p>Memory is keyed by the whole {@link ChunkRef} (name, plaintext hash and key), so a plaintext is only ever handed
+ * out for the reference it was verified against; the disk by the name alone, as it holds only what the name commits
+ * to.
  */
 public final class ChunkCache {
 
@@ -38,22 +46,45 @@ public final class ChunkCache {
 
     private final OriginStore origin;
     private final ConvergentEncryption encryption;
-    private final Cache<ChunkRef, byte[]> cache;
+    private final long memoryBound;
+    private final Cache<ChunkRef, byte[]> memory;
+    /** Null without a disk tier. */
+    private final DiskChunkTier disk;
     private final ConcurrentHashMap<ChunkRef, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder originFetches = new LongAdder();
-    private final LongAdder bytesFetched = new LongAdder();
+    private final Served fromMemory = new Served();
+    private final Served fromDisk = new Served();
+    private final Served fromOrigin = new Served();
 
-    /** @param maxBytes the bound on plaintext bytes held (chunks being fetched are not counted) */
-    public ChunkCache(OriginStore origin, ConvergentEncryption encryption, long maxBytes) {
+    /**
+     * A cache without a disk tier.
+     *
+     * @param memoryBytes the bound on plaintext bytes held in memory (chunks being read are not counted)
+     */
+    public ChunkCache(OriginStore origin, ConvergentEncryption encryption, long memoryBytes) {
+        this(origin, encryption, memoryBytes, Optional.empty());
+    }
+
+    /**
+     * A cache with {@code disk} between memory and the origin.
+     *
+     * @param memoryBytes the bound on plaintext bytes held in memory (chunks being read are not counted)
+     */
+    public ChunkCache(OriginStore origin, ConvergentEncryption encryption, long memoryBytes, DiskChunkTier disk) {
+        this(origin, encryption, memoryBytes, Optional.of(disk));
+    }
+
+    private ChunkCache(OriginStore origin, ConvergentEncryption encryption, long memoryBytes,
+                       Optional<DiskChunkTier> disk) {
         this.origin = origin;
         this.encryption = encryption;
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(maxBytes)
+        this.memoryBound = memoryBytes;
+        this.memory = Caffeine.newBuilder()
+                .maximumWeight(memoryBytes)
                 .weigher((ChunkRef ref, byte[] plaintext) -> plaintext.length)
                 // Evict on the caller's thread: the bound holds when put returns, and no pool is involved.
                 .executor(Runnable::run)
                 .build();
+        this.disk = disk.orElse(null);
     }
 
     /**
@@ -64,16 +95,19 @@ public final class ChunkCache {
      * @throws InterruptedIOException if interrupted while waiting for another reader's fetch
      */
     public ByteBuffer plaintext(ChunkRef ref) throws IOException, ChunkMissingException, ChunkCorruptException {
-        byte[] cached = cache.getIfPresent(ref);
+        byte[] cached = memory.getIfPresent(ref);
         if (cached != null) {
-            hits.increment();
+            fromMemory.add(cached.length);
             return readOnly(cached);
         }
         CompletableFuture<byte[]> mine = new CompletableFuture<>();
         CompletableFuture<byte[]> existing = inFlight.putIfAbsent(ref, mine);
         if (existing != null) {
-            hits.increment();
-            return readOnly(await(existing));
+            // Counted on joining, so a test can see every reader waiting before the fetch is let go.
+            fromMemory.hits.increment();
+            byte[] shared = await(existing);
+            fromMemory.bytes.add(shared.length);
+            return readOnly(shared);
         }
         try {
             mine.complete(fetch(ref));
@@ -86,17 +120,50 @@ public final class ChunkCache {
     }
 
     private byte[] fetch(ChunkRef ref) throws IOException, ChunkMissingException, ChunkCorruptException {
-        // A fetch may have finished between this reader's cache miss and its registration.
-        byte[] cached = cache.getIfPresent(ref);
+        // A fetch may have finished between this reader's memory miss and its registration.
+        byte[] cached = memory.getIfPresent(ref);
         if (cached != null) {
+            fromMemory.add(cached.length);
             return cached;
         }
-        originFetches.increment();
+        Optional<byte[]> kept = readDisk(ref);
+        byte[] plaintext;
+        if (kept.isPresent()) {
+            plaintext = kept.get();
+            fromDisk.add(plaintext.length);
+        } else {
+            plaintext = fetchFromOrigin(ref);
+            fromOrigin.add(plaintext.length);
+        }
+        memory.put(ref, plaintext);
+        return plaintext;
+    }
+
+    /** The verified plaintext of the disk's copy, or empty if there is none or it is bad (then it is dropped). */
+    private Optional<byte[]> readDisk(ChunkRef ref) {
+        if (disk == null) {
+            return Optional.empty();
+        }
+        Optional<byte[]> ciphertext = disk.read(ref.name());
+        if (ciphertext.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(encryption.decrypt(ref, ciphertext.get()));
+        } catch (ChunkCorruptException e) {
+            // The origin decides: a copy that went bad on this disk is no reason to fail the read.
+            disk.discard(ref.name(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private byte[] fetchFromOrigin(ChunkRef ref) throws IOException, ChunkMissingException, ChunkCorruptException {
         try {
             byte[] ciphertext = origin.get(ref.name());
-            bytesFetched.add(ciphertext.length);
             byte[] plaintext = encryption.decrypt(ref, ciphertext);
-            cache.put(ref, plaintext);
+            if (disk != null) {
+                disk.write(ref.name(), ciphertext); // only verified bytes, and only ciphertext, reach the disk
+            }
             return plaintext;
         } catch (ChunkCorruptException | ChunkMissingException e) {
             // Logged once per fetch, however many readers wait on it.
@@ -106,9 +173,14 @@ public final class ChunkCache {
     }
 
     public ChunkCacheStats stats() {
-        long cachedBytes = cache.policy().eviction()
+        long memoryHeld = memory.policy().eviction()
                 .map(eviction -> eviction.weightedSize().orElse(0L)).orElse(0L);
-        return new ChunkCacheStats(hits.sum(), originFetches.sum(), bytesFetched.sum(), cachedBytes);
+        return new ChunkCacheStats(
+                new ChunkCacheStats.Tier(fromMemory.hits.sum(), fromMemory.bytes.sum(), memoryHeld, memoryBound),
+                disk == null
+                        ? new ChunkCacheStats.Tier(0, 0, 0, 0)
+                        : new ChunkCacheStats.Tier(fromDisk.hits.sum(), fromDisk.bytes.sum(), disk.bytesHeld(), disk.bound()),
+                new ChunkCacheStats.Origin(fromOrigin.hits.sum(), fromOrigin.bytes.sum()));
     }
 
     private static ByteBuffer readOnly(byte[] plaintext) {
@@ -133,6 +205,17 @@ public final class ChunkCache {
                 case Error error -> throw error;
                 default -> throw new IOException("fetching the chunk failed", e.getCause());
             }
+        }
+    }
+
+    /** Reads one tier served since start, and their bytes. */
+    private static final class Served {
+        final LongAdder hits = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+
+        void add(int length) {
+            hits.increment();
+            bytes.add(length);
         }
     }
 }

@@ -65,15 +65,15 @@ class ChunkCacheTest {
                 reads.add(threads.submit(() -> cache.plaintext(chunk.ref())));
             }
             // Every other reader has found the fetch in flight (a hit) before it is allowed to finish.
-            await().atMost(Duration.ofSeconds(30)).until(() -> cache.stats().hits() == readers - 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cache.stats().memory().hits() == readers - 1);
             release.countDown();
             for (Future<ByteBuffer> read : reads) {
                 assertThat(bytes(read.get())).isEqualTo(encryption.decrypt(chunk.ref(), chunk.ciphertext()));
             }
         }
         assertThat(counting.gets).hasValue(1);
-        assertThat(cache.stats().originFetches()).isEqualTo(1);
-        assertThat(cache.stats().bytesFetched()).isEqualTo(100_000);
+        assertThat(cache.stats().origin()).isEqualTo(new ChunkCacheStats.Origin(1, 100_000));
+        assertThat(cache.stats().reads()).isEqualTo(readers);
     }
 
     @Test
@@ -85,7 +85,8 @@ class ChunkCacheTest {
         Files.write(file, bytes);
         ChunkCache cache = new ChunkCache(origin, encryption, 1 << 20);
         assertThatThrownBy(() -> cache.plaintext(chunk.ref())).isInstanceOf(ChunkCorruptException.class);
-        assertThat(cache.stats().cachedBytes()).isZero();
+        assertThat(cache.stats().memory().bytesHeld()).isZero();
+        assertThat(cache.stats().reads()).isZero();
     }
 
     @Test
@@ -98,7 +99,7 @@ class ChunkCacheTest {
 
         origin.put(chunk.ref().name(), chunk.ciphertext());
         assertThat(bytes(cache.plaintext(chunk.ref()))).isEqualTo(random(50_000, 3));
-        assertThat(cache.stats().originFetches()).isEqualTo(2);
+        assertThat(cache.stats().origin()).isEqualTo(new ChunkCacheStats.Origin(1, 50_000));
     }
 
     @Test
@@ -108,8 +109,10 @@ class ChunkCacheTest {
         cache.plaintext(chunk.ref());
         origin.delete(chunk.ref().name());
         assertThat(bytes(cache.plaintext(chunk.ref()))).isEqualTo(random(50_000, 4));
-        assertThat(cache.stats().originFetches()).isEqualTo(1);
-        assertThat(cache.stats().hits()).isEqualTo(1);
+        ChunkCacheStats stats = cache.stats();
+        assertThat(stats.origin()).isEqualTo(new ChunkCacheStats.Origin(1, 50_000));
+        assertThat(stats.memory()).isEqualTo(new ChunkCacheStats.Tier(1, 50_000, 50_000, 1 << 20));
+        assertThat(stats.disk()).isEqualTo(new ChunkCacheStats.Tier(0, 0, 0, 0));
     }
 
     @Test
@@ -118,9 +121,9 @@ class ChunkCacheTest {
         ChunkCache cache = new ChunkCache(origin, encryption, bound);
         for (int i = 0; i < 30; i++) {
             cache.plaintext(store(random(50_000, 100 + i)).ref());
-            assertThat(cache.stats().cachedBytes()).isLessThanOrEqualTo(bound);
+            assertThat(cache.stats().memory().bytesHeld()).isLessThanOrEqualTo(bound);
         }
-        assertThat(cache.stats().cachedBytes()).isPositive();
+        assertThat(cache.stats().memory().bytesHeld()).isPositive();
     }
 
     @Test
@@ -152,13 +155,13 @@ class ChunkCacheTest {
         return dir.resolve("origin").resolve(name.hex().substring(0, 2)).resolve(name.hex());
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
+    static byte[] bytes(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
     }
 
-    private static byte[] random(int size, long seed) {
+    static byte[] random(int size, long seed) {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
         return data;
