@@ -13,7 +13,7 @@ import software.amazon.awssdk.services.lambda.model.LambdaException;
 @Command(name = "kindling", mixinStandardHelpOptions = true, versionProvider = Kindling.Version.class,
         description = "A self-hosted serverless platform that speaks the AWS Lambda API.",
         subcommands = {ServeCommand.class, FunctionsCommand.class, DeployCommand.class, InvokeCommand.class,
-                LogsCommand.class, QueuesCommand.class, DlqCommand.class, RemoveCommand.class,
+                LogsCommand.class, QueuesCommand.class, DlqCommand.class, StorageCommand.class, RemoveCommand.class,
                 Kindling.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Kindling {
 

@@ -106,7 +106,8 @@ final class ControlPlane {
             case ListTags -> listTags(call);
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
-            case Invoke, InvokeAsync, GetFunctionLogs, ListQueues, ListDeadLetters, ReplayDeadLetters -> throw new IllegalArgumentException(call.operation()
+            case Invoke, InvokeAsync, GetFunctionLogs, ListQueues, ListDeadLetters, ReplayDeadLetters, GetStorageStats,
+                 GetMetrics -> throw new IllegalArgumentException(call.operation()
                     + " is not a control-plane operation");
         };
     }

@@ -60,12 +60,14 @@ public final class FrontendHandler extends Handler.Abstract {
     /** How far past an operation's limit a declared body is still read (and dropped) before the 413 is sent. */
     private static final long DRAIN_LIMIT = 16L << 20;
     private static final Duration DRAIN_WAIT = Duration.ofSeconds(2);
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
     /** What the frontend needs from the server that hosts it. */
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
                            int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker,
-                           FunctionLogReader logs, AsyncEvents events, ConcurrencyCounter counter) {}
+                           FunctionLogReader logs, AsyncEvents events, ConcurrencyCounter counter,
+                           NodeStatus node) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
@@ -73,6 +75,7 @@ public final class FrontendHandler extends Handler.Abstract {
     private final Invocations invocations;
     private final FunctionLogs logs;
     private final EventQueues queues;
+    private final NodeStatus node;
     private final CodeLocations codeLocations;
     private final CodeStore codeStore;
     private final LambdaErrors errors;
@@ -90,6 +93,7 @@ public final class FrontendHandler extends Handler.Abstract {
         this.invocations = new Invocations(registry, settings.invoker(), settings.events(), settings.counter(),
                 settings.arns(), json.getFactory());
         this.queues = new EventQueues(settings.events(), registry, settings.arns());
+        this.node = settings.node();
         this.logs = new FunctionLogs(settings.logs(), registry, settings.arns());
     }
 
@@ -135,6 +139,9 @@ public final class FrontendHandler extends Handler.Abstract {
                 case InvokeAsync -> invocations.invokeAsync(call);
                 case GetFunctionLogs -> logs.read(call);
                 case ListQueues, ListDeadLetters, ReplayDeadLetters -> queues.handle(call);
+                case GetStorageStats -> new ApiResult(200, node.storage(), null);
+                case GetMetrics -> ApiResult.raw(200, node.metrics().getBytes(StandardCharsets.UTF_8),
+                        PROMETHEUS_TEXT, Map.of(), null);
                 default -> controlPlane.handle(call);
             };
             if (result.function() != null) {

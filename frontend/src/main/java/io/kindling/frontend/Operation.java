@@ -49,7 +49,10 @@ enum Operation {
     /** Kindling's own: the async queues, handled by {@link EventQueues}. */
     ListQueues("GET", "/kindling/2026-11-27/queues", 200, 0),
     ListDeadLetters("GET", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters", 200, 0),
-    ReplayDeadLetters("POST", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters/replay", 200, 0);
+    ReplayDeadLetters("POST", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters/replay", 200, 0),
+    /** Kindling's own: the node's chunk store and its metrics, from {@link NodeStatus}. */
+    GetStorageStats("GET", "/kindling/2026-11-27/storage", 200, 0),
+    GetMetrics("GET", "/kindling/2026-11-27/metrics", 200, 0);
 
     final String method;
     final String[] segments;

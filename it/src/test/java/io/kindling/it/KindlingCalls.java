@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.http.SdkHttpMethod;
 
-/** Kindling's own API (logs, queues, dead letters), signed as the CLI signs it, answers parsed. */
+/** Kindling's own API (logs, queues, dead letters, storage, metrics), signed as the CLI signs it, answers parsed. */
 final class KindlingCalls {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final AuthSigning signing;
@@ -27,14 +27,23 @@ final class KindlingCalls {
         return call(SdkHttpMethod.POST, pathAndQuery);
     }
 
+    /** A GET whose answer is not JSON (the metrics), as text. */
+    String getText(String pathAndQuery) throws IOException, InterruptedException {
+        return text(SdkHttpMethod.GET, pathAndQuery);
+    }
+
     private JsonNode call(SdkHttpMethod method, String pathAndQuery) throws IOException, InterruptedException {
+        return JSON.readTree(text(method, pathAndQuery));
+    }
+
+    private String text(SdkHttpMethod method, String pathAndQuery) throws IOException, InterruptedException {
         HttpResponse<String> response = AuthSigning.send(signing.sign(signing.request(method, pathAndQuery),
                 new byte[0]));
         if (response.statusCode() != 200) {
             throw new IOException(method + " " + pathAndQuery + " answered " + response.statusCode() + ": "
                     + response.body());
         }
-        return JSON.readTree(response.body());
+        return response.body();
     }
 
     /** Every stored log message of the function, oldest first (up to the API's 10,000). */

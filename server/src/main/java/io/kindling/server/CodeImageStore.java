@@ -14,6 +14,7 @@ import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestCodec;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.origin.LocalDirectoryOrigin;
+import io.kindling.chunks.origin.StoredObject;
 import io.kindling.chunks.read.ChunkCache;
 import io.kindling.chunks.read.DiskChunkTier;
 import java.io.IOException;
@@ -143,6 +144,39 @@ final class CodeImageStore {
     }
 
     /**
+     * What is stored now: every manifest opened (a corrupt one is counted as an image of size 0 and logged by its
+     * reader when used) and every chunk in the origin listed. Costs a directory walk; callers keep the answer a while.
+     */
+    StoredTotals totals() throws IOException {
+        long images = 0;
+        long logicalBytes = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(manifests, "*" + MANIFEST_SUFFIX)) {
+            for (Path file : files) {
+                String sha256Hex = file.getFileName().toString().replace(MANIFEST_SUFFIX, "");
+                if (!SHA256_HEX.matcher(sha256Hex).matches()) {
+                    continue;
+                }
+                images++;
+                try {
+                    logicalBytes += manifest(sha256Hex).map(m -> m.parts().stream().mapToLong(p -> p.size()).sum())
+                            .orElse(0L);
+                } catch (ManifestCorruptException | NoSuchFileException e) {
+                    // Deleted meanwhile, or corrupt: nothing a sandbox could read from it either.
+                }
+            }
+        }
+        long storedBytes = 0;
+        long chunks = 0;
+        try (Stream<StoredObject> stored = origin.list()) {
+            for (StoredObject chunk : (Iterable<StoredObject>) stored::iterator) {
+                storedBytes += chunk.size();
+                chunks++;
+            }
+        }
+        return new StoredTotals(images, logicalBytes, storedBytes, chunks);
+    }
+
+    /**
      * A new chunk cache over this store's origin: {@code memoryBytes} of plaintext in memory, then {@code diskBytes} of
      * ciphertext in {@code chunks/cache/} (0: none, and what an earlier run kept there is deleted). Call once per
      * process: the disk tier owns its directory. A disk tier that cannot be opened is logged and left out, as the
@@ -217,6 +251,9 @@ final class CodeImageStore {
             }
         }
     }
+
+    /** What {@link #totals} counted. */
+    record StoredTotals(long images, long logicalBytes, long storedBytes, long chunks) {}
 
     /** An image just stored: its manifest and what storing it took. */
     record StoredImage(Manifest manifest, io.kindling.chunks.ingest.IngestReport report) {}

@@ -3,6 +3,7 @@ package io.kindling.server;
 import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.read.ChunkCache;
+import io.kindling.chunks.read.ChunkCacheStats;
 import io.kindling.chunks.read.ImageReader;
 import io.kindling.chunks.read.StoredImageParts;
 import io.kindling.worker.images.ImageId;
@@ -155,6 +156,11 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         } catch (Exception e) {
             throw new CodeUnavailable("the unpacked code " + sha256Hex + " is not available: " + e.getMessage(), e);
         }
+    }
+
+    /** What the chunk reads of every image were served from since start. */
+    ChunkCacheStats chunkReads() {
+        return cache.stats();
     }
 
     /** Called under FunctionPools' lock: counts only, never mounts. */

@@ -92,6 +92,8 @@ public final class KindlingServer implements AutoCloseable {
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
                     dataDir, logs);
             async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
+            ServerStatus status = new ServerStatus(images, invoker instanceof LocalWorker worker
+                    ? worker::chunkReads : ServerStatus::noChunkReads);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");
@@ -111,7 +113,7 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker, new StoredLogReader(logs), async.events(), async.counter()));
+                    invoker, new StoredLogReader(logs), async.events(), async.counter(), status));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));

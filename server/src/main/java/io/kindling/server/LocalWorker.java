@@ -1,5 +1,6 @@
 package io.kindling.server;
 
+import io.kindling.chunks.read.ChunkCacheStats;
 import io.kindling.chunks.CodeStore;
 import io.kindling.frontend.Invoker;
 import io.kindling.registry.FunctionSettings;
@@ -167,6 +168,11 @@ final class LocalWorker implements Invoker, AutoCloseable {
             return new InvokeRefused(why, unavailable.getMessage(), unavailable);
         }
         return new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the invocation failed inside Kindling", cause);
+    }
+
+    /** Where this worker's chunk reads were served from since start. */
+    ChunkCacheStats chunkReads() {
+        return images.chunkReads();
     }
 
     private FunctionVersionSpec spec(FunctionVersion version) throws InvokeRefused {
