@@ -5,11 +5,13 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.kindling.chunks.crypto.ChunkCorruptException;
 import io.kindling.chunks.crypto.ChunkRef;
 import io.kindling.chunks.crypto.ConvergentEncryption;
+import io.kindling.chunks.crypto.Digest256;
 import io.kindling.chunks.origin.ChunkMissingException;
 import io.kindling.chunks.origin.OriginStore;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +52,9 @@ public final class ChunkCache {
     private final Cache<ChunkRef, byte[]> memory;
     /** Null without a disk tier. */
     private final DiskChunkTier disk;
+    /** Chunks whose failure was logged in the last minute; bounded, as a broken image may have many. */
+    private final Cache<Digest256, Boolean> recentlyReported = Caffeine.newBuilder().maximumSize(1024)
+            .expireAfterWrite(Duration.ofMinutes(1)).build();
     private final ConcurrentHashMap<ChunkRef, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
     private final Served fromMemory = new Served();
     private final Served fromDisk = new Served();
@@ -166,8 +171,11 @@ public final class ChunkCache {
             }
             return plaintext;
         } catch (ChunkCorruptException | ChunkMissingException e) {
-            // Logged once per fetch, however many readers wait on it.
-            log.error("chunk store: {}", e.getMessage());
+            // Once per fetch, however many readers wait on it, and once a minute per chunk: the kernel retries a
+            // failed page read, and a sandbox looping over a broken file must not flood the log.
+            if (recentlyReported.asMap().putIfAbsent(ref.name(), Boolean.TRUE) == null) {
+                log.error("chunk store: {} (reported again in a minute if it still fails)", e.getMessage());
+            }
             throw e;
         }
     }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.kindling.chunks.cdc.ChunkSizes;
 import io.kindling.chunks.cdc.FastCdc;
 import io.kindling.chunks.crypto.ChunkCorruptException;
@@ -35,6 +39,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class ChunkCacheTest {
 
@@ -87,6 +92,32 @@ class ChunkCacheTest {
         assertThatThrownBy(() -> cache.plaintext(chunk.ref())).isInstanceOf(ChunkCorruptException.class);
         assertThat(cache.stats().memory().bytesHeld()).isZero();
         assertThat(cache.stats().reads()).isZero();
+    }
+
+    @Test
+    void aChunkThatKeepsFailingIsLoggedOnceNotOnEveryRead() throws Exception {
+        EncryptedChunk broken = store(random(40_000, 9));
+        EncryptedChunk alsoBroken = store(random(40_000, 10));
+        origin.delete(broken.ref().name());
+        origin.delete(alsoBroken.ref().name());
+        ChunkCache cache = new ChunkCache(origin, encryption, 1 << 20);
+        Logger logger = (Logger) LoggerFactory.getLogger(ChunkCache.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            // The kernel retries a failed page read, and a function may loop over a broken file.
+            for (int i = 0; i < 20; i++) {
+                assertThatThrownBy(() -> cache.plaintext(broken.ref())).isInstanceOf(ChunkMissingException.class);
+            }
+            assertThatThrownBy(() -> cache.plaintext(alsoBroken.ref())).isInstanceOf(ChunkMissingException.class);
+        } finally {
+            logger.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .satisfiesExactly(first -> assertThat(first).contains(broken.ref().name().hex()),
+                        second -> assertThat(second).contains(alsoBroken.ref().name().hex()));
     }
 
     @Test
