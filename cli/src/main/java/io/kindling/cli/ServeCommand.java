@@ -94,7 +94,8 @@ final class ServeCommand implements Callable<Integer> {
     long chunkDiskCacheMb;
 
     @Option(names = "--no-image-mounts",
-            description = "Bind unpacked packages at /var/task instead of mounting code images (images are still stored)")
+            description = "Materialize code images from their chunks into directories instead of mounting them, as "
+                    + "on hosts without FUSE or loop devices")
     boolean noImageMounts;
 
     private ChunkStoreConfig chunks() {

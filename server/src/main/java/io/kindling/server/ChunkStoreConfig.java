@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How function code is kept as images in the chunk store and mounted on the worker.
+ * How function code is kept as images in the chunk store and served on the worker (mounted, or materialized).
  *
  * @param saltEpoch how long one chunk salt is used before the next (default 30 days): a new epoch gives every chunk
  *     a new name, so a popular chunk exists in a few copies and one bad copy breaks only that epoch's images
@@ -12,10 +12,10 @@ import java.util.Objects;
  *     (default 256 MiB)
  * @param diskCacheBytes the bound on chunk ciphertexts the worker keeps on local disk under {@code chunks/cache/},
  *     between memory and the origin, and across restarts (default 2 GiB; 0 turns the disk tier off)
- * @param unmountGrace how long an image stays mounted after the last pool using it closed, so the next cold start
- *     of the same version does not mount it again (default 60 s)
- * @param mountImages false to always bind the unpacked directory (images are still built and stored), e.g. to compare
- *     the two paths; true (the default) mounts images where the host can
+ * @param unmountGrace how long an image stays mounted (or materialized) after the last pool using it closed, so the
+ *     next cold start of the same version does not mount it again (default 60 s)
+ * @param mountImages false to materialize every image from its chunks into a directory instead of mounting it, as on
+ *     a host that cannot mount (e.g. to compare the two paths); true (the default) mounts images where the host can
  */
 public record ChunkStoreConfig(Duration saltEpoch, long chunkCacheBytes, long diskCacheBytes, Duration unmountGrace,
                                boolean mountImages) {

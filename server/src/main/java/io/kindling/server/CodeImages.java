@@ -8,8 +8,6 @@ import io.kindling.chunks.read.ImageReader;
 import io.kindling.chunks.read.StoredImageParts;
 import io.kindling.worker.images.ImageId;
 import io.kindling.worker.images.ImageMountException;
-import io.kindling.worker.images.ImageMounts;
-import io.kindling.worker.images.MountedImage;
 import io.kindling.worker.pool.FunctionPools;
 import io.kindling.worker.pool.FunctionVersionSpec;
 import java.io.IOException;
@@ -20,116 +18,131 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's code images: a function version's code is its image from the chunk store, mounted once per worker
- * at {@code <data>/mounts/images/<sha256>} and bound by every sandbox of the version at /var/task. Reads fetch only
- * the chunks they touch, through one {@link ChunkCache} shared by all images (memory, then local disk, both bounded
- * in bytes, then the origin).
+ * The worker's code images: a function version's code is its image from the chunk store, made into a directory once
+ * per worker and bound by every sandbox of the version at /var/task. How the directory is made is the
+ * {@link CodeImageStrategy}: mounted at {@code <data>/mounts/images/<sha256>} where the host can (reads fetch only the
+ * chunks they touch), materialized from the chunks into {@code <data>/chunks/materialized/<sha256>} where it cannot
+ * (not root, no /dev/fuse, no loop device, no libfuse3) or {@link ChunkStoreConfig#mountImages()} is false. Either way
+ * chunks go through one {@link ChunkCache} shared by all images (memory, then local disk, both bounded in bytes, then
+ * the origin). The strategy is chosen at start
+ * and logged once, with the reason.
  *
- * <p>Lifetime: an image is mounted by the first {@link #codeDir} that needs it, counted by the pools using it
- * ({@link FunctionPools.Lifecycle}), and unmounted once no pool has used it for {@link ChunkStoreConfig#unmountGrace()}
- * (the next cold start of a version just idled out does not mount again). {@link #close} unmounts everything;
- * {@link ImageMounts#start} removes what a crashed run left.
+ * <p>Lifetime: an image's tree is made by the first {@link #codeDir} that needs it (concurrent first invokes wait for
+ * that one), counted by the pools using it ({@link FunctionPools.Lifecycle}), and removed once no pool has used it for
+ * {@link ChunkStoreConfig#unmountGrace()} (the next cold start of a version just idled out does not make it again).
+ * {@link #close} removes every tree; the strategy's start removes what a crashed run left.
  *
- * <p>Fallback: where images cannot be mounted (not root, no /dev/fuse, no loop device, no EROFS; logged once at
- * start), and for code with no stored image (mkfs.erofs missing at activation, or code activated before images),
- * the code directory is the unpacked package, as before images.
+ * <p>Code with no stored image at all (mkfs.erofs missing at activation, or code activated before images) is the
+ * unpacked package, as before images; said once in the log.
  */
 final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CodeImages.class);
-    /** An unmount is a umount and two losetup -d: seconds at worst. */
-    private static final Duration UNMOUNT_WAIT = Duration.ofSeconds(30);
+    /** An unmount is a umount and two losetup -d, a removal a rename and a delete: seconds at worst. */
+    private static final Duration REMOVAL_WAIT = Duration.ofSeconds(30);
 
     private final CodeImageStore store;
-    /** Null when this host cannot mount images. */
-    private final ImageMounts mounts;
+    private final CodeImageStrategy strategy;
     private final ChunkCache cache;
     private final Duration grace;
     /**
-     * Runs the grace-period unmounts; a platform thread, as an unmount blocks in the kernel. A cancelled unmount
-     * leaves the queue at once, so it holds at most one task per mounted image.
+     * Runs the grace-period removals; a platform thread, as an unmount blocks in the kernel. A cancelled removal
+     * leaves the queue at once, so it holds at most one task per image in use.
      */
-    private final ScheduledThreadPoolExecutor unmounts;
-    /** By mount point; an entry lives from its image's first use until it is unmounted, so bounded by the images in use. */
+    private final ScheduledThreadPoolExecutor removals;
+    /** By tree root; an entry lives from its image's first use until its tree is removed, so bounded by the images in use. */
     private final ConcurrentHashMap<Path, Entry> entries = new ConcurrentHashMap<>();
+    /** Whether code without a stored image was logged yet. */
+    private final AtomicBoolean toldUnpacked = new AtomicBoolean();
 
-    private CodeImages(CodeImageStore store, ImageMounts mounts, ChunkStoreConfig config) {
+    private CodeImages(CodeImageStore store, CodeImageStrategy strategy, ChunkStoreConfig config) {
         this.store = store;
-        this.mounts = mounts;
+        this.strategy = strategy;
         this.cache = store.newCache(config.chunkCacheBytes(), config.diskCacheBytes());
         this.grace = config.unmountGrace();
-        this.unmounts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("image-unmounts").daemon().factory());
-        unmounts.setRemoveOnCancelPolicy(true);
-        // At close the pending ones are dropped: close unmounts everything itself.
-        unmounts.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.removals = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("image-removals").daemon().factory());
+        removals.setRemoveOnCancelPolicy(true);
+        // At close the pending ones are dropped: close removes everything itself.
+        removals.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
-    /** Mounts the FUSE filesystem under {@code mountsRoot}, or settles for unpacked directories and says why once. */
-    static CodeImages start(Path mountsRoot, CodeImageStore store, ChunkStoreConfig config) {
+    /**
+     * Mounts the FUSE filesystem under {@code mountsRoot}, or, where images cannot be mounted or mounts are turned
+     * off, materializes them under {@code materializedRoot}; says which once, and why.
+     *
+     * @throws IOException if the directory for materialized images cannot be created or emptied
+     */
+    static CodeImages start(Path mountsRoot, Path materializedRoot, CodeImageStore store, ChunkStoreConfig config)
+            throws IOException {
+        String lifetime = "chunk cache " + (config.chunkCacheBytes() >> 20) + " MiB in memory and "
+                + (config.diskCacheBytes() >> 20) + " MiB on disk, removed "
+                + config.unmountGrace().toMillis() + " ms after their last use";
         if (!config.mountImages()) {
-            log.info("code images: not mounted (turned off); sandboxes bind the unpacked packages");
-            return new CodeImages(store, null, config);
+            log.info("code images: materialized from chunks under {} (image mounts are turned off by configuration); {}",
+                    materializedRoot, lifetime);
+            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config);
         }
         try {
-            ImageMounts mounts = ImageMounts.start(mountsRoot);
-            log.info("code images: mounted under {}, chunk cache {} MiB in memory and {} MiB on disk, unmounted {} ms "
-                    + "after their last use", mountsRoot, config.chunkCacheBytes() >> 20, config.diskCacheBytes() >> 20,
-                    config.unmountGrace().toMillis());
-            return new CodeImages(store, mounts, config);
+            CodeImageStrategy mounted = MountedCodeImages.start(mountsRoot);
+            log.info("code images: mounted under {}; {}", mountsRoot, lifetime);
+            return new CodeImages(store, mounted, config);
         } catch (ImageMountException e) {
-            log.warn("code images cannot be mounted on this host, so sandboxes bind the unpacked packages: {}",
-                    e.getMessage());
-            return new CodeImages(store, null, config);
+            log.warn("code images cannot be mounted on this host, so they are materialized from chunks under {} "
+                    + "(each read in full before its first invoke): {}", materializedRoot, e.getMessage());
+            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config);
         }
     }
 
     /**
-     * The directory a sandbox of code {@code sha256Hex} binds at /var/task: its mounted image, mounted now if it is
-     * not yet, or {@code unpacked} when there is no image to mount. Blocks while mounting (a few KiB of metadata
-     * are read); safe on a virtual thread. The image then stays mounted for at least the grace period, long enough
-     * for the pool about to use it to open.
+     * The directory a sandbox of code {@code sha256Hex} binds at /var/task: its image's tree, made now if it is not
+     * yet, or {@code unpacked} when there is no stored image. Blocks while the tree is made (a mount reads a few KiB
+     * of metadata, a materialization the whole image); safe on a virtual thread. The tree then stays for at least the
+     * grace period, long enough for the pool about to use it to open.
      *
-     * @throws CodeUnavailable if the image exists but cannot be mounted: its manifest or a chunk is missing or
-     *     corrupt, or the mount failed; the message says which
+     * @throws CodeUnavailable if the image exists but its tree cannot be made: its manifest or a chunk is missing or
+     *     corrupt, or the mount or extraction failed; the message says which
      */
     Path codeDir(String sha256Hex, UnpackedCode unpacked) throws CodeUnavailable {
-        if (mounts == null) {
-            return unpackedDir(sha256Hex, unpacked);
-        }
         ImageId id = new ImageId(sha256Hex);
-        Path root = mounts.imagesDirectory().resolve(id.value());
-        // Every invoke comes here: a mounted image is found in memory, and only an unknown one costs a stat.
+        Path root = strategy.root(id);
+        // Every invoke comes here: an image in use is found in memory, and only an unknown one costs a stat.
         if (!entries.containsKey(root) && !store.hasImage(sha256Hex)) {
+            if (toldUnpacked.compareAndSet(false, true)) {
+                log.info("code {} has no stored image (activated before images, or mkfs.erofs was missing): its "
+                        + "sandboxes bind the unpacked package, as will those of any other such code", sha256Hex);
+            }
             return unpackedDir(sha256Hex, unpacked);
         }
         while (true) {
             Entry entry = entries.computeIfAbsent(root, r -> new Entry(sha256Hex));
-            entry.mountLock.lock();
+            entry.lock.lock();
             try {
                 if (entries.get(root) != entry) {
-                    continue; // unmounted and dropped while this caller waited: count on the new entry instead
+                    continue; // removed and dropped while this caller waited: count on the new entry instead
                 }
-                if (entry.image == null) {
+                if (entry.tree == null) {
                     try {
-                        entry.image = mount(id);
+                        entry.tree = strategy.make(id, parts(id));
                     } catch (CodeUnavailable e) {
                         entries.remove(root, entry);
                         throw e;
                     }
                 }
                 entry.used();
-                return entry.image.root();
+                return entry.tree.root();
             } finally {
-                entry.mountLock.unlock();
+                entry.lock.unlock();
             }
         }
     }
 
-    private MountedImage mount(ImageId id) throws CodeUnavailable {
+    /** The image's parts as the chunk store serves them, after its manifest is authenticated. */
+    private StoredImageParts parts(ImageId id) throws CodeUnavailable {
         Manifest manifest;
         try {
             manifest = store.manifest(id.value())
@@ -140,14 +153,7 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         } catch (IOException e) {
             throw new CodeUnavailable("the manifest of code image " + id + " cannot be read: " + e.getMessage(), e);
         }
-        try {
-            return mounts.mount(id, new StoredImageParts(id.value(), new ImageReader(manifest, cache)));
-        } catch (ImageMountException e) {
-            log.error("code image {} could not be mounted: {}", id, e.getMessage());
-            // The caller hears what failed; the command, its output and host paths stay in the server's log.
-            throw new CodeUnavailable("the code image " + id + " could not be mounted (a chunk of it may be missing "
-                    + "or corrupt; the server log has the details)", e);
-        }
+        return new StoredImageParts(id.value(), new ImageReader(manifest, cache));
     }
 
     private static Path unpackedDir(String sha256Hex, UnpackedCode unpacked) throws CodeUnavailable {
@@ -163,7 +169,7 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         return cache.stats();
     }
 
-    /** Called under FunctionPools' lock: counts only, never mounts. */
+    /** Called under FunctionPools' lock: counts only, never makes a tree. */
     @Override
     public void opened(FunctionVersionSpec function) {
         Entry entry = entries.get(function.codeDir());
@@ -180,35 +186,33 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         }
     }
 
-    /** Unmounts every image and the FUSE filesystem; call after every sandbox is gone. */
+    /** Removes every image's tree (unmounts, and the FUSE filesystem; or deletes); call after every sandbox is gone. */
     @Override
-    public void close() throws ImageMountException {
-        unmounts.shutdown();
+    public void close() {
+        removals.shutdown();
         try {
-            // Lets an unmount already under way finish, so the two never work on one image at once.
-            if (!unmounts.awaitTermination(UNMOUNT_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("an image unmount still runs at close; the next start removes what it leaves");
+            // Lets a removal already under way finish, so the two never work on one image at once.
+            if (!removals.awaitTermination(REMOVAL_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("a code image removal still runs at close; the next start removes what it leaves");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         entries.clear();
-        if (mounts != null) {
-            mounts.close();
-        }
+        strategy.close();
     }
 
-    /** One image's mount and its users. */
+    /** One image's tree and its users. */
     private final class Entry {
         final String sha256Hex;
-        /** Held while mounting or unmounting, which can take a while. */
-        final ReentrantLock mountLock = new ReentrantLock();
-        /** Guarded by mountLock. */
-        MountedImage image;
+        /** Held while the tree is made or removed, which can take a while. */
+        final ReentrantLock lock = new ReentrantLock();
+        /** Guarded by lock. */
+        CodeImageStrategy.CodeImageTree tree;
         /** The rest guarded by this entry's monitor, held only briefly. */
         int pools;
         long lastUsedNanos;
-        ScheduledFuture<?> unmount;
+        ScheduledFuture<?> removal;
 
         Entry(String sha256Hex) {
             this.sha256Hex = sha256Hex;
@@ -217,16 +221,16 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         synchronized void used() {
             lastUsedNanos = System.nanoTime();
             if (pools == 0) {
-                scheduleUnmount(grace);
+                scheduleRemoval(grace);
             }
         }
 
         synchronized void poolOpened() {
             pools++;
             lastUsedNanos = System.nanoTime();
-            if (unmount != null) {
-                unmount.cancel(false);
-                unmount = null;
+            if (removal != null) {
+                removal.cancel(false);
+                removal = null;
             }
         }
 
@@ -234,24 +238,24 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
             pools = Math.max(0, pools - 1);
             lastUsedNanos = System.nanoTime();
             if (pools == 0) {
-                scheduleUnmount(grace);
+                scheduleRemoval(grace);
             }
         }
 
         /** Under the monitor. */
-        private void scheduleUnmount(Duration delay) {
-            if (unmount != null) {
-                unmount.cancel(false);
+        private void scheduleRemoval(Duration delay) {
+            if (removal != null) {
+                removal.cancel(false);
             }
             try {
-                unmount = unmounts.schedule(this::unmountIfUnused, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+                removal = removals.schedule(this::removeIfUnused, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
-                unmount = null; // closing: close unmounts everything
+                removal = null; // closing: close removes everything
             }
         }
 
-        private void unmountIfUnused() {
-            mountLock.lock();
+        private void removeIfUnused() {
+            lock.lock();
             try {
                 synchronized (this) {
                     long idle = System.nanoTime() - lastUsedNanos;
@@ -259,26 +263,21 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                         return;
                     }
                     if (idle < grace.toNanos()) {
-                        scheduleUnmount(Duration.ofNanos(grace.toNanos() - idle));
+                        scheduleRemoval(Duration.ofNanos(grace.toNanos() - idle));
                         return;
                     }
-                    unmount = null;
+                    removal = null;
                 }
-                if (image != null) {
-                    MountedImage gone = image;
-                    image = null;
-                    try {
-                        gone.close();
-                    } catch (ImageMountException e) {
-                        log.warn("code image {}: unmount failed (the next start removes it): {}", sha256Hex,
-                                e.getMessage());
-                    }
-                    // Only now, with the unmount complete (parts withdrawn, loops detached): a caller waiting on
-                    // mountLock sees the entry gone and mounts afresh under a new one.
+                if (tree != null) {
+                    CodeImageStrategy.CodeImageTree gone = tree;
+                    tree = null;
+                    gone.remove();
+                    // Only now, with the removal complete (for a mount: parts withdrawn, loops detached): a caller
+                    // waiting on the lock sees the entry gone and makes the tree afresh under a new one.
                     entries.remove(gone.root(), this);
                 }
             } finally {
-                mountLock.unlock();
+                lock.unlock();
             }
         }
     }

@@ -62,9 +62,10 @@ final class DataDirectory implements AutoCloseable {
     }
 
     /**
-     * Lets bubblewrap, which runs as the sandbox uid, reach the unpacked code it binds at /var/task: the data
-     * directory, code/ and code/unpacked/ become group {@code sandboxGid} with search permission only (0710), so the
-     * sandbox user can pass through them but list nothing, and everything else in them stays 0600/0700. The
+     * Lets bubblewrap, which runs as the sandbox uid, reach the code it binds at /var/task: the data directory,
+     * code/ and code/unpacked/, mounts/ and mounts/images/, chunks/ and chunks/materialized/ become group
+     * {@code sandboxGid} with search permission only (0710), so the sandbox user can pass through them but list
+     * nothing, and everything else in them (the chunk origin, manifests, the master key) stays 0600/0700. The
      * directories above the data directory must already be searchable by others.
      *
      * @throws IOException if a directory above is not searchable, with a message saying which
@@ -82,9 +83,11 @@ final class DataDirectory implements AutoCloseable {
         Path mounts = mountsDir();
         Path images = mounts.resolve("images");
         Files.createDirectories(images);
+        Path materialized = materializedDir();
+        Files.createDirectories(materialized);
         GroupPrincipal group = root.getFileSystem().getUserPrincipalLookupService()
                 .lookupPrincipalByGroupName(Integer.toString(sandboxGid));
-        for (Path dir : List.of(root, code, unpacked, mounts, images)) {
+        for (Path dir : List.of(root, code, unpacked, mounts, images, materialized.getParent(), materialized)) {
             Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
         }
@@ -98,6 +101,14 @@ final class DataDirectory implements AutoCloseable {
      */
     Path mountsDir() {
         return root.resolve("mounts");
+    }
+
+    /**
+     * Where the worker materializes code images from their chunks when it does not mount them
+     * ({@code MaterializedCodeImages}), one directory per image; reachable by the sandbox user like mounts/images/.
+     */
+    Path materializedDir() {
+        return root.resolve("chunks").resolve("materialized");
     }
 
     Path codeDir() {

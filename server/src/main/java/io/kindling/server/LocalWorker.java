@@ -110,7 +110,12 @@ final class LocalWorker implements Invoker, AutoCloseable {
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
         log.info("worker: runtimes {} from {}", runtimes.identifiers(), runtimes.directory());
-        CodeImages images = CodeImages.start(dataDir.mountsDir(), imageStore, chunks);
+        CodeImages images;
+        try {
+            images = CodeImages.start(dataDir.mountsDir(), dataDir.materializedDir(), imageStore, chunks);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the code images could not start", e);
+        }
         FunctionPools.Lifecycle lifecycle = new BothLifecycles(new CodeHolds(registry), images);
         return new LocalWorker(codeStore, images, region, driver, runtimeApi, timers, new FunctionPools(context, lifecycle),
                 runtimes);
