@@ -88,6 +88,16 @@ final class ServeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE})", defaultValue = "256")
     long chunkCacheMb;
 
+    @Option(names = "--chunk-gc-grace", paramLabel = "SECONDS",
+            description = "Age before garbage collection deletes an unused code image's manifest or an unreferenced "
+                    + "chunk (default: ${DEFAULT-VALUE})", defaultValue = "3600")
+    long gcGraceSeconds;
+
+    @Option(names = "--chunk-gc-interval", paramLabel = "SECONDS",
+            description = "Time between garbage collection passes over the chunk store (default: ${DEFAULT-VALUE})",
+            defaultValue = "600")
+    long gcIntervalSeconds;
+
     @Option(names = "--no-image-mounts",
             description = "Bind unpacked packages at /var/task instead of mounting code images (images are still stored)")
     boolean noImageMounts;
@@ -95,7 +105,7 @@ final class ServeCommand implements Callable<Integer> {
     private ChunkStoreConfig chunks() {
         ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
         return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, defaults.unmountGrace(),
-                !noImageMounts);
+                !noImageMounts, Duration.ofSeconds(gcGraceSeconds), Duration.ofSeconds(gcIntervalSeconds));
     }
 
     private EventQueueConfig events() {

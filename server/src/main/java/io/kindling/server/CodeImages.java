@@ -14,6 +14,8 @@ import io.kindling.worker.pool.FunctionVersionSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lifetime: an image is mounted by the first {@link #codeDir} that needs it, counted by the pools using it
  * ({@link FunctionPools.Lifecycle}), and unmounted once no pool has used it for {@link ChunkStoreConfig#unmountGrace()}
  * (the next cold start of a version just idled out does not mount again). {@link #close} unmounts everything;
- * {@link ImageMounts#start} removes what a crashed run left.
+ * {@link ImageMounts#start} removes what a crashed run left. From before its manifest is read until it is unmounted, an
+ * image is in {@linkplain CodeImageStore#use use}, so garbage collection keeps its manifest and chunks.
  *
  * <p>Fallback: where images cannot be mounted (not root, no /dev/fuse, no loop device, no EROFS; logged once at
  * start), and for code with no stored image (mkfs.erofs missing at activation, or code activated before images),
@@ -111,9 +114,12 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                     continue; // unmounted and dropped while this caller waited: count on the new entry instead
                 }
                 if (entry.image == null) {
+                    CodeImageStore.ImageUse use = store.use(sha256Hex);
                     try {
                         entry.image = mount(id);
+                        entry.use = use;
                     } catch (CodeUnavailable e) {
+                        use.close();
                         entries.remove(root, entry);
                         throw e;
                     }
@@ -184,10 +190,17 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<CodeImageStore.ImageUse> uses = new ArrayList<>();
+        for (Entry entry : entries.values()) {
+            if (entry.use != null) {
+                uses.add(entry.use);
+            }
+        }
         entries.clear();
         if (mounts != null) {
             mounts.close();
         }
+        uses.forEach(CodeImageStore.ImageUse::close); // only once unmounted: nothing reads their chunks now
     }
 
     /** One image's mount and its users. */
@@ -197,6 +210,8 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         final ReentrantLock mountLock = new ReentrantLock();
         /** Guarded by mountLock. */
         MountedImage image;
+        /** Guarded by mountLock: held while {@link #image} is mounted. */
+        CodeImageStore.ImageUse use;
         /** The rest guarded by this entry's monitor, held only briefly. */
         int pools;
         long lastUsedNanos;
@@ -261,10 +276,13 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                     image = null;
                     try {
                         gone.close();
+                        use.close();
                     } catch (ImageMountException e) {
+                        // The use stays held: whatever is left mounted may still read chunks until the next start.
                         log.warn("code image {}: unmount failed (the next start removes it): {}", sha256Hex,
                                 e.getMessage());
                     }
+                    use = null;
                     // Only now, with the unmount complete (parts withdrawn, loops detached): a caller waiting on
                     // mountLock sees the entry gone and mounts afresh under a new one.
                     entries.remove(gone.root(), this);
