@@ -93,6 +93,16 @@ final class ServeCommand implements Callable<Integer> {
                     + "across restarts); 0 turns it off (default: ${DEFAULT-VALUE})", defaultValue = "2048")
     long chunkDiskCacheMb;
 
+    @Option(names = "--chunk-gc-grace", paramLabel = "SECONDS",
+            description = "Age before garbage collection deletes an unused code image's manifest or an unreferenced "
+                    + "chunk (default: ${DEFAULT-VALUE})", defaultValue = "3600")
+    long gcGraceSeconds;
+
+    @Option(names = "--chunk-gc-interval", paramLabel = "SECONDS",
+            description = "Time between garbage collection passes over the chunk store (default: ${DEFAULT-VALUE})",
+            defaultValue = "600")
+    long gcIntervalSeconds;
+
     @Option(names = "--no-image-mounts",
             description = "Materialize code images from their chunks into directories instead of mounting them, as "
                     + "on hosts without FUSE or loop devices")
@@ -101,7 +111,8 @@ final class ServeCommand implements Callable<Integer> {
     private ChunkStoreConfig chunks() {
         ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
         return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, chunkDiskCacheMb << 20,
-                defaults.unmountGrace(), !noImageMounts);
+                defaults.unmountGrace(), !noImageMounts, Duration.ofSeconds(gcGraceSeconds),
+                Duration.ofSeconds(gcIntervalSeconds));
     }
 
     private EventQueueConfig events() {

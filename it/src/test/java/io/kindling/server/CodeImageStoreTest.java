@@ -66,6 +66,24 @@ class CodeImageStoreTest {
     }
 
     @Test
+    void aStoredManifestIsNeverReplaced() throws Exception {
+        // What a mounted image read must stay what is on disk, or collection would mark another image's chunks.
+        Path data = Files.createDirectories(dir.resolve("data"));
+        CodeImageStore store = CodeImageStore.open(data, ChunkStoreConfig.defaults());
+        CodeImageStore.StoredImage first = store.store(SHA, tree());
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("bootstrap"), "something else entirely");
+
+        CodeImageStore.StoredImage second = store.store(SHA, other);
+
+        assertThat(second.manifest()).isNotEqualTo(first.manifest());
+        assertThat(store.manifest(SHA)).contains(first.manifest());
+        try (var leftovers = Files.list(data.resolve("chunks/manifests"))) {
+            assertThat(leftovers).containsExactly(store.manifestFile(SHA));
+        }
+    }
+
+    @Test
     void aManifestIsOnlyValidForItsOwnPackage() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         CodeImageStore store = CodeImageStore.open(data, ChunkStoreConfig.defaults());

@@ -7,6 +7,7 @@ import io.kindling.chunks.CodeStore;
 import io.kindling.chunks.PackageSummary;
 import io.kindling.wire.LambdaJson;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -998,23 +1000,77 @@ public final class Registry implements AutoCloseable {
     private void collectGarbage(String sha256Hex) {
         try {
             db.transaction(c -> {
-                if (pinned.containsKey(sha256Hex)) {
-                    return null;
-                }
-                try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM versions WHERE code_sha256 = ? LIMIT 1")) {
-                    s.setString(1, sha256Hex);
-                    try (ResultSet rs = s.executeQuery()) {
-                        if (!rs.next()) {
-                            codeStore.delete(sha256Hex);
-                        }
+                if (unused(c, sha256Hex)) {
+                    try {
+                        codeStore.delete(sha256Hex);
+                    } catch (IOException e) {
+                        log.warn("could not delete unreferenced code package {}: {}", sha256Hex, e.toString());
                     }
-                } catch (IOException e) {
-                    log.warn("could not delete unreferenced code package {}: {}", sha256Hex, e.toString());
                 }
                 return null;
             });
         } catch (RegistryException e) {
             log.warn("could not check code package {} for deletion: {}", sha256Hex, e.toString());
+        }
+    }
+
+    /** No version references the package and nothing holds it. On the database thread. */
+    private boolean unused(Connection c, String sha256Hex) throws SQLException {
+        if (pinned.containsKey(sha256Hex)) {
+            return false;
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM versions WHERE code_sha256 = ? LIMIT 1")) {
+            s.setString(1, sha256Hex);
+            try (ResultSet rs = s.executeQuery()) {
+                return !rs.next();
+            }
+        }
+    }
+
+    /**
+     * The SHA-256 (hex) of every package some version references or something holds ({@link #holdCode}, an upload
+     * in progress): what data derived from code, such as its image in the chunk store, must keep. A package may gain a
+     * reference right after this answers, so deleting what it leaves out goes through {@link #deleteIfCodeUnused}.
+     */
+    public Set<String> codeInUse() throws RegistryException {
+        return db.transaction(c -> {
+            Set<String> inUse = new HashSet<>(pinned.keySet());
+            try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT code_sha256 FROM versions");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    inUse.add(rs.getString(1));
+                }
+            }
+            return inUse;
+        });
+    }
+
+    /** Data derived from a code package, deleted with {@link #deleteIfCodeUnused}. */
+    @FunctionalInterface
+    public interface DerivedData {
+        /** @return whether something was deleted */
+        boolean delete() throws IOException;
+    }
+
+    /**
+     * Deletes {@code derived} if no version references package {@code sha256Hex} and nothing holds it. Runs on the
+     * database thread, as {@link #collectGarbage} does, so the check and the delete cannot interleave with a
+     * transaction that adds a reference: a version committed before it keeps the data, and one committed after it
+     * finds the data gone. Keep {@code derived} short: every transaction waits for it.
+     *
+     * @return whether the package was unused and {@code derived} deleted something
+     */
+    public boolean deleteIfCodeUnused(String sha256Hex, DerivedData derived) throws RegistryException, IOException {
+        try {
+            return db.transaction(c -> {
+                try {
+                    return unused(c, sha256Hex) && derived.delete();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 

@@ -122,6 +122,28 @@ class RegistryTest {
     }
 
     @Test
+    void dataDerivedFromCodeGoesOnlyOnceNoVersionReferencesAndNothingHoldsIt() throws Exception {
+        var code = stage("derived");
+        String sha = code.summary().sha256Hex();
+        List<String> deleted = new ArrayList<>();
+        registry.createFunction("d", SETTINGS, code, Map.of(), false);
+        assertThat(registry.codeInUse()).containsExactly(sha);
+        assertThat(registry.deleteIfCodeUnused(sha, () -> deleted.add(sha))).isFalse();
+
+        Registry.CodeHold hold = registry.holdCode(sha); // a pool still running the code
+        registry.deleteFunction("d");
+        assertThat(registry.codeInUse()).containsExactly(sha);
+        assertThat(registry.deleteIfCodeUnused(sha, () -> deleted.add(sha))).isFalse();
+        assertThat(deleted).isEmpty();
+
+        hold.close();
+        assertThat(registry.codeInUse()).isEmpty();
+        assertThat(registry.deleteIfCodeUnused(sha, () -> deleted.add(sha))).isTrue();
+        assertThat(deleted).containsExactly(sha);
+        assertThat(registry.deleteIfCodeUnused(sha, () -> false)).as("nothing left to delete").isFalse();
+    }
+
+    @Test
     void aRejectedCreateStoresNothing() throws Exception {
         registry.createFunction("taken", SETTINGS, stage("first"), Map.of(), false);
         var second = stage("second");

@@ -2,8 +2,11 @@ package io.kindling.server;
 
 import io.kindling.chunks.cdc.FastCdc;
 import io.kindling.chunks.crypto.ConvergentEncryption;
+import io.kindling.chunks.crypto.Digest256;
 import io.kindling.chunks.crypto.MasterKey;
 import io.kindling.chunks.crypto.SaltSchedule;
+import io.kindling.chunks.gc.ChunkPins;
+import io.kindling.chunks.gc.SweepReport;
 import io.kindling.chunks.image.ErofsBuilder;
 import io.kindling.chunks.image.ErofsImage;
 import io.kindling.chunks.image.ImageBuildException;
@@ -20,17 +23,20 @@ import io.kindling.chunks.read.DiskChunkTier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -54,8 +60,14 @@ import org.slf4j.LoggerFactory;
  * &lt;data&gt;/chunks/cache/ab/abcd…              the worker's disk tier of chunk ciphertexts (DiskChunkTier)
  * </pre>
  *
- * <p>A manifest is written only after every chunk it names is durable in the origin, and moved into place whole, so
- * "the manifest exists" means "the image can be read". Thread-safe.
+ * <p>A manifest is written only after every chunk it names is durable in the origin, and linked into place whole, so
+ * "the manifest exists" means "the image can be read". Once there it is never replaced (a second store of the same
+ * package keeps the first's), only deleted by garbage collection ({@link ChunkGarbageCollector}): so the manifest a
+ * mounted image read is the one on disk, whose mark keeps its chunks. Thread-safe.
+ *
+ * <p>What collection must not take: the chunks of an ingest in progress are pinned ({@link ChunkPins}) until its
+ * manifest is durable, and the manifest of a package in {@linkplain #use use} (an image mounted or being mounted) is
+ * not deleted.
  */
 final class CodeImageStore {
     private static final Logger log = LoggerFactory.getLogger(CodeImageStore.class);
@@ -71,6 +83,9 @@ final class CodeImageStore {
     private final ManifestCodec codec;
     private final ChunkIngest ingest;
     private final ErofsBuilder builder;
+    private final ChunkPins pins = new ChunkPins();
+    /** Packages whose manifest something has read or is reading: sha256 → uses. Guarded by itself. */
+    private final Map<String, Integer> uses = new HashMap<>();
 
     private CodeImageStore(Path manifests, Path scratch, Path diskCache, LocalDirectoryOrigin origin,
                            MasterKey masterKey, ChunkStoreConfig config, ErofsBuilder builder) {
@@ -107,24 +122,37 @@ final class CodeImageStore {
 
     /**
      * Builds the image of {@code tree} (the package's unpacked files), stores its chunks and then its manifest. Safe
-     * to repeat after a crash at any point: chunks already stored are reused, and the manifest replaces nothing but
-     * an identical image's.
+     * to repeat after a crash at any point: chunks already stored are reused. If the package's manifest appeared
+     * meanwhile (a concurrent store of the same package), it stays, and this store's chunks are left to collection.
      */
     StoredImage store(String sha256Hex, Path tree) throws ImageBuildException, IOException {
         Path build = Files.createTempDirectory(scratch, sha256Hex + ".");
-        try {
+        // Pinned from before each put until the manifest is durable: see ChunkPins.
+        try (ChunkPins.Holder pinned = pins.holder()) {
             ErofsImage image = builder.build(tree, build.resolve(ImagePart.METADATA.fileName()),
                     build.resolve(ImagePart.BLOB.fileName()));
             Map<String, Path> parts = new LinkedHashMap<>();
             for (ImagePart part : ImagePart.values()) {
                 parts.put(part.fileName(), image.file(part));
             }
-            IngestedImage ingested = ingest.ingestImage(parts, salts.current());
-            writeAtomically(manifestFile(sha256Hex), codec.seal(ingested.manifest(), sha256Hex));
+            IngestedImage ingested = ingest.ingestImage(parts, salts.current(), pinned);
+            writeOnce(manifestFile(sha256Hex), codec.seal(ingested.manifest(), sha256Hex));
             return new StoredImage(ingested.manifest(), ingested.report());
         } finally {
             deleteTree(build);
         }
+    }
+
+    /**
+     * Keeps package {@code sha256Hex}'s manifest from garbage collection until the use is closed. Take it before
+     * reading the manifest and hold it while anything reads the image's chunks (a mounted image): a manifest found
+     * then stays on disk, and its mark keeps the chunks. A manifest deleted before the use began is simply missing.
+     */
+    ImageUse use(String sha256Hex) {
+        synchronized (uses) {
+            uses.merge(sha256Hex, 1, Integer::sum);
+        }
+        return new ImageUse(sha256Hex);
     }
 
     /**
@@ -192,6 +220,60 @@ final class CodeImageStore {
         }
     }
 
+    // ---------------------------------------------------------------- for ChunkGarbageCollector
+
+    /** Begins a collection pass: call before listing the manifests to mark; see {@link ChunkPins}. */
+    ChunkPins.Pass beginPass() {
+        return pins.beginPass();
+    }
+
+    /** Every stored manifest with the time it was written (temporaries of writes in progress are not listed). */
+    List<ManifestFile> manifestFiles() throws IOException {
+        List<ManifestFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(manifests, "*" + MANIFEST_SUFFIX)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                String sha256Hex = name.substring(0, name.length() - MANIFEST_SUFFIX.length());
+                if (!SHA256_HEX.matcher(sha256Hex).matches()) {
+                    continue;
+                }
+                try {
+                    files.add(new ManifestFile(sha256Hex, Files.getLastModifiedTime(entry).toInstant()));
+                } catch (NoSuchFileException e) {
+                    // deleted since it was listed
+                }
+            }
+        }
+        return files;
+    }
+
+    /**
+     * Deletes the manifest of package {@code sha256Hex} unless it is in {@linkplain #use use}; checked and deleted
+     * under the lock {@link #use} takes, so a use cannot begin in between and then read a manifest being deleted.
+     *
+     * @return whether a manifest was deleted
+     */
+    boolean deleteManifestUnlessInUse(String sha256Hex) throws IOException {
+        synchronized (uses) {
+            return !uses.containsKey(sha256Hex) && Files.deleteIfExists(manifestFile(sha256Hex));
+        }
+    }
+
+    /**
+     * Makes manifest deletions durable. Call before sweeping their chunks: a manifest a crash brought back would
+     * otherwise name chunks that are gone, and pass for a stored image.
+     */
+    void syncManifestDeletions() throws IOException {
+        try (FileChannel directory = FileChannel.open(manifests, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    /** Sweeps the origin: see {@link ChunkPins.Pass#sweep}. */
+    SweepReport sweep(ChunkPins.Pass pass, Set<Digest256> marked, Instant cutoff) throws IOException {
+        return pass.sweep(origin, marked, cutoff);
+    }
+
     Path manifestFile(String sha256Hex) {
         if (!SHA256_HEX.matcher(sha256Hex).matches()) {
             throw new IllegalArgumentException("not a lowercase SHA-256 in hex: " + sha256Hex);
@@ -199,8 +281,11 @@ final class CodeImageStore {
         return manifests.resolve(sha256Hex + MANIFEST_SUFFIX);
     }
 
-    /** Temporary file beside the target, fsync, rename, fsync the directory: the target is whole or absent. */
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    /**
+     * Temporary file beside the target, fsync, link it to the target, fsync the directory: the target is whole or
+     * absent, and an existing target is never replaced (a link, unlike a rename, refuses one).
+     */
+    private static void writeOnce(Path target, byte[] bytes) throws IOException {
         Path dir = target.getParent();
         Path temp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
@@ -214,10 +299,11 @@ final class CodeImageStore {
                 channel.force(true);
             }
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                Files.createLink(target, temp);
+            } catch (FileAlreadyExistsException e) {
+                // kept; the fsync below makes it durable even if its writer has not got that far yet
             }
+            Files.delete(temp);
             try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
                 directory.force(true);
             }
@@ -257,4 +343,28 @@ final class CodeImageStore {
 
     /** An image just stored: its manifest and what storing it took. */
     record StoredImage(Manifest manifest, io.kindling.chunks.ingest.IngestReport report) {}
+
+    /** A stored manifest as collection lists it. */
+    record ManifestFile(String sha256Hex, Instant writtenAt) {}
+
+    /** A package's manifest kept from collection; see {@link #use}. */
+    final class ImageUse implements AutoCloseable {
+        private final String sha256Hex;
+        private boolean closed;
+
+        private ImageUse(String sha256Hex) {
+            this.sha256Hex = sha256Hex;
+        }
+
+        /** Idempotent. */
+        @Override
+        public void close() {
+            synchronized (uses) {
+                if (!closed) {
+                    closed = true;
+                    uses.computeIfPresent(sha256Hex, (sha, count) -> count == 1 ? null : count - 1);
+                }
+            }
+        }
+    }
 }

@@ -37,7 +37,11 @@ sealed interface CodeImageStrategy extends AutoCloseable permits MountedCodeImag
         /** The tree, ready to be bound read-only. */
         Path root();
 
-        /** Unmounts or deletes the tree; a failure is logged, and the next start removes what is left. */
-        void remove();
+        /**
+         * Unmounts or deletes the tree.
+         *
+         * @return false if that failed (logged): what is left may still read chunks, and the next start removes it
+         */
+        boolean remove();
     }
 }

@@ -13,6 +13,8 @@ import io.kindling.worker.pool.FunctionVersionSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -37,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * that one), counted by the pools using it ({@link FunctionPools.Lifecycle}), and removed once no pool has used it for
  * {@link ChunkStoreConfig#unmountGrace()} (the next cold start of a version just idled out does not make it again).
  * {@link #close} removes every tree; the strategy's start removes what a crashed run left.
+ * From before its manifest is read until its tree is removed, an image is in {@linkplain CodeImageStore#use use}, so
+ * garbage collection keeps its manifest and chunks.
  *
  * <p>Code with no stored image at all (mkfs.erofs missing at activation, or code activated before images) is the
  * unpacked package, as before images; said once in the log.
@@ -126,9 +130,12 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                     continue; // removed and dropped while this caller waited: count on the new entry instead
                 }
                 if (entry.tree == null) {
+                    CodeImageStore.ImageUse use = store.use(sha256Hex);
                     try {
                         entry.tree = strategy.make(id, parts(id));
+                        entry.use = use;
                     } catch (CodeUnavailable e) {
+                        use.close();
                         entries.remove(root, entry);
                         throw e;
                     }
@@ -198,8 +205,15 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<CodeImageStore.ImageUse> uses = new ArrayList<>();
+        for (Entry entry : entries.values()) {
+            if (entry.use != null) {
+                uses.add(entry.use);
+            }
+        }
         entries.clear();
         strategy.close();
+        uses.forEach(CodeImageStore.ImageUse::close); // only once removed: nothing reads their chunks now
     }
 
     /** One image's tree and its users. */
@@ -209,6 +223,8 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
         final ReentrantLock lock = new ReentrantLock();
         /** Guarded by lock. */
         CodeImageStrategy.CodeImageTree tree;
+        /** Guarded by lock: held while {@link #tree} exists. */
+        CodeImageStore.ImageUse use;
         /** The rest guarded by this entry's monitor, held only briefly. */
         int pools;
         long lastUsedNanos;
@@ -271,7 +287,10 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                 if (tree != null) {
                     CodeImageStrategy.CodeImageTree gone = tree;
                     tree = null;
-                    gone.remove();
+                    if (gone.remove()) {
+                        use.close();
+                    } // else the use stays held: what is left mounted may still read chunks until the next start
+                    use = null;
                     // Only now, with the removal complete (for a mount: parts withdrawn, loops detached): a caller
                     // waiting on the lock sees the entry gone and makes the tree afresh under a new one.
                     entries.remove(gone.root(), this);

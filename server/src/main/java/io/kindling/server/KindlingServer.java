@@ -2,12 +2,14 @@ package io.kindling.server;
 
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
+import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.frontend.Arns;
 import io.kindling.frontend.FrontendHandler;
 import io.kindling.frontend.Invoker;
 import io.kindling.frontend.auth.AccessKeys;
 import io.kindling.frontend.auth.SigV4Verifier;
 import io.kindling.registry.Registry;
+import io.kindling.registry.RegistryException;
 import io.kindling.worker.logs.FunctionLogs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * SQLite, the code store on the local disk, all under one data directory.
  *
  * <p>Threads: Jetty's acceptor/selector platform threads; one virtual thread per request; the
- * registry's single database thread; virtual threads for code activation; the worker's (one virtual thread per
+ * registry's single database thread; virtual threads for code activation; one virtual thread for the chunk store's
+ * garbage collection; the worker's (one virtual thread per
  * execution environment, the Runtime API's selector, a timer thread, the sandbox driver's platform threads).
  */
 public final class KindlingServer implements AutoCloseable {
@@ -49,6 +52,7 @@ public final class KindlingServer implements AutoCloseable {
     private final DataDirectory dataDir;
     private final Registry registry;
     private final CodeActivation activation;
+    private final ChunkGarbageCollector chunkGc;
     private final Invoker invoker;
     private final AsyncAndConcurrency async;
     private final FunctionLogs logs;
@@ -58,8 +62,9 @@ public final class KindlingServer implements AutoCloseable {
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
-                           Invoker invoker, AsyncAndConcurrency async, FunctionLogs logs, Server jetty,
-                           ServerConnector connector, Credentials credentials) {
+                           ChunkGarbageCollector chunkGc, Invoker invoker, AsyncAndConcurrency async, FunctionLogs logs,
+                           Server jetty, ServerConnector connector, Credentials credentials) {
+        this.chunkGc = chunkGc;
         this.async = async;
         this.logs = logs;
         this.config = config;
@@ -77,6 +82,7 @@ public final class KindlingServer implements AutoCloseable {
         Invoker invoker = null;
         FunctionLogs logs = null;
         AsyncAndConcurrency async = null;
+        ChunkGarbageCollector chunkGc = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -88,6 +94,7 @@ public final class KindlingServer implements AutoCloseable {
             CodeActivation activation = new CodeActivation(codeStore, registry, images);
             registry.onCodePending(activation);
             activation.resumePending();
+            chunkGc = ChunkGarbageCollector.start(images, registry, config.chunks());
             logs = FunctionLogs.open(dataDir.logsDir());
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
                     dataDir, logs);
@@ -132,9 +139,12 @@ public final class KindlingServer implements AutoCloseable {
                 log.warn("authentication is OFF (--auth none): anyone who can reach {} can change every function", baseUrl[0]);
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
-            return new KindlingServer(config, dataDir, registry, activation, invoker, async, logs, jetty, connector,
-                    credentials);
+            return new KindlingServer(config, dataDir, registry, activation, chunkGc, invoker, async, logs, jetty,
+                    connector, credentials);
         } catch (Exception e) {
+            if (chunkGc != null) {
+                chunkGc.close();
+            }
             if (async != null) {
                 async.close();
             }
@@ -207,6 +217,16 @@ public final class KindlingServer implements AutoCloseable {
     }
 
     /**
+     * Runs one garbage collection pass over the chunk store now (after the scheduled one under way, if any): the
+     * images of deleted functions and versions go, and every chunk nothing uses any more.
+     *
+     * @throws ManifestCorruptException if a manifest that must be kept cannot be read: nothing was swept
+     */
+    public ChunkGcReport collectChunkGarbage() throws IOException, RegistryException, ManifestCorruptException {
+        return chunkGc.collect();
+    }
+
+    /**
      * Graceful stop: stop accepting, let in-flight requests finish (up to 30 s), finish code
      * activation, then close the database cleanly and release the data directory.
      */
@@ -226,6 +246,7 @@ public final class KindlingServer implements AutoCloseable {
                 worker.close();
             }
             logs.close();
+            chunkGc.close();
             activation.close();
             registry.close();
             dataDir.close();

@@ -141,7 +141,7 @@ final class MaterializedCodeImages implements CodeImageStrategy {
 
     private record Materialized(ImageId id, Path root) implements CodeImageTree {
         @Override
-        public void remove() {
+        public boolean remove() {
             try {
                 discard(root);
                 log.info("removed materialized code image {}", id);
@@ -149,6 +149,7 @@ final class MaterializedCodeImages implements CodeImageStrategy {
                 log.warn("code image {}: deleting its materialized tree failed (removed before it is made again, or "
                         + "at the next start): {}", id, e.getMessage());
             }
+            return true; // a tree left on disk reads no chunks
         }
     }
 }

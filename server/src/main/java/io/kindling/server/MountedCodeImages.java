@@ -69,11 +69,13 @@ final class MountedCodeImages implements CodeImageStrategy {
         }
 
         @Override
-        public void remove() {
+        public boolean remove() {
             try {
                 image.close();
+                return true;
             } catch (ImageMountException e) {
                 log.warn("code image {}: unmount failed (the next start removes it): {}", image.id(), e.getMessage());
+                return false;
             }
         }
     }

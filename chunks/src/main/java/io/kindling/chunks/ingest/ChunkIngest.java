@@ -6,6 +6,7 @@ import io.kindling.chunks.crypto.ConvergentEncryption;
 import io.kindling.chunks.crypto.Digest256;
 import io.kindling.chunks.crypto.EncryptedChunk;
 import io.kindling.chunks.crypto.Salt;
+import io.kindling.chunks.gc.ChunkPins;
 import io.kindling.chunks.manifest.ChunkEntry;
 import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestPart;
@@ -33,6 +34,11 @@ import java.util.Set;
  * is still missing.
  * Thread-safe; one ingest chunks and encrypts on its caller's thread and stores on up to
  * {@link #PUTS_IN_FLIGHT} virtual threads.
+ *
+ * <p>Where a garbage collector sweeps the origin, the caller passes a {@link ChunkPins.Holder}: every
+ * chunk is pinned before its put looks for it, and the caller closes the holder once the manifest is
+ * durable, so no chunk the manifest names, new or reused, is swept in between. The methods without one
+ * are for an origin nothing sweeps (tests, benchmarks).
  */
 public final class ChunkIngest {
 
@@ -51,10 +57,15 @@ public final class ChunkIngest {
 
     /** Every part of one image, in the map's order, under one salt so the image is in one epoch. */
     public IngestedImage ingestImage(Map<String, Path> parts, Salt salt) throws IOException {
+        return ingestImage(parts, salt, unswept());
+    }
+
+    /** As {@link #ingestImage(Map, Salt)}, pinning every chunk in {@code pins}; close it once the manifest is durable. */
+    public IngestedImage ingestImage(Map<String, Path> parts, Salt salt, ChunkPins.Holder pins) throws IOException {
         List<ManifestPart> manifestParts = new ArrayList<>();
         IngestReport report = IngestReport.NONE;
         for (Map.Entry<String, Path> part : parts.entrySet()) {
-            IngestedPart ingested = ingest(part.getKey(), part.getValue(), salt);
+            IngestedPart ingested = ingest(part.getKey(), part.getValue(), salt, pins);
             manifestParts.add(ingested.part());
             report = report.plus(ingested.report());
         }
@@ -62,21 +73,35 @@ public final class ChunkIngest {
     }
 
     public IngestedPart ingest(String partName, Path file, Salt salt) throws IOException {
+        return ingest(partName, file, salt, unswept());
+    }
+
+    public IngestedPart ingest(String partName, Path file, Salt salt, ChunkPins.Holder pins) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return ingest(partName, in, salt);
+            return ingest(partName, in, salt, pins);
         }
+    }
+
+    public IngestedPart ingest(String partName, InputStream in, Salt salt) throws IOException {
+        return ingest(partName, in, salt, unswept());
     }
 
     /**
      * Reads {@code in} to its end (without closing it). Returns once every chunk is durable in the origin,
-     * so a manifest made from the result never names a chunk that is not there.
+     * so a manifest made from the result never names a chunk that is not there; and pins each chunk in
+     * {@code pins} before its put, so a sweep cannot take it before that manifest is durable.
      */
-    public IngestedPart ingest(String partName, InputStream in, Salt salt) throws IOException {
+    public IngestedPart ingest(String partName, InputStream in, Salt salt, ChunkPins.Holder pins) throws IOException {
         PartBuilder builder = new PartBuilder();
         try (ParallelPuts puts = new ParallelPuts(origin, PUTS_IN_FLIGHT)) {
-            chunker.split(in, chunk -> builder.add(chunk, salt, puts));
+            chunker.split(in, chunk -> builder.add(chunk, salt, puts, pins));
         }
         return new IngestedPart(new ManifestPart(partName, builder.size, builder.entries), builder.report());
+    }
+
+    /** Pins of a table no collector ever sweeps: for an origin nothing collects. */
+    private static ChunkPins.Holder unswept() {
+        return new ChunkPins().holder();
     }
 
     /** One part's entries and counts as its chunks go by. */
@@ -89,7 +114,7 @@ public final class ChunkIngest {
         Tally reused = Tally.NONE;
         Tally zero = Tally.NONE;
 
-        void add(Chunk chunk, Salt salt, ParallelPuts puts) throws IOException {
+        void add(Chunk chunk, Salt salt, ParallelPuts puts, ChunkPins.Holder pins) throws IOException {
             if (ConvergentEncryption.isAllZero(chunk.bytes())) {
                 entries.add(new ZeroChunk(chunk.offset(), chunk.length()));
                 zero = zero.plusChunk(chunk.length());
@@ -97,6 +122,7 @@ public final class ChunkIngest {
                 EncryptedChunk encrypted = encryption.encrypt(chunk.bytes(), salt);
                 Digest256 name = encrypted.ref().name();
                 if (submitted.add(name)) {
+                    pins.pin(name); // before the put's look for it: see ChunkPins
                     puts.submit(name, encrypted.ciphertext(), chunk.length(), this::counted);
                 } else {
                     counted(false, chunk.length());

@@ -98,6 +98,12 @@ public final class LocalDirectoryOrigin implements OriginStore {
         return Files.exists(pathOf(name), NOFOLLOW_LINKS);
     }
 
+    /**
+     * One unlink of the chunk's own name: a put of the same name in progress writes its temporary under another
+     * name and renames it into place afterwards, so it either completes after the delete (the chunk is there, whole)
+     * or completed before it (the chunk is gone); neither sees half a file. Temporaries are never deleted here. The
+     * directory is not fsynced: a delete a crash forgets leaves an unreferenced chunk for the next sweep.
+     */
     @Override
     public boolean delete(Digest256 name) throws IOException {
         return Files.deleteIfExists(pathOf(name));

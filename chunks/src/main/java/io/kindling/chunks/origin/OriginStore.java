@@ -30,7 +30,15 @@ public interface OriginStore {
 
     boolean exists(Digest256 name) throws IOException;
 
-    /** @return whether there was such a chunk */
+    /**
+     * Removes the chunk, atomically: readers see all of it or none. Against a concurrent {@link #put} of the same
+     * name the store promises only that each is atomic, in some order: the chunk ends up there or not, never torn.
+     * In particular a put that answered "already there" may be followed by this delete; keeping a chunk an ingest
+     * still needs is the caller's part (garbage collection deletes only through {@code ChunkPins}, which an ingest
+     * pins before its put).
+     *
+     * @return whether there was such a chunk
+     */
     boolean delete(Digest256 name) throws IOException;
 
     /**

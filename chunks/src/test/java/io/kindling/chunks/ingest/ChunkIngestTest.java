@@ -8,6 +8,7 @@ import io.kindling.chunks.crypto.ConvergentEncryption;
 import io.kindling.chunks.crypto.MasterKey;
 import io.kindling.chunks.crypto.Salt;
 import io.kindling.chunks.crypto.SaltSchedule;
+import io.kindling.chunks.gc.ChunkPins;
 import io.kindling.chunks.manifest.ChunkEntry;
 import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestCodec;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -126,6 +128,26 @@ class ChunkIngestTest {
         assertThat(report.unique()).isEqualTo(new Tally(2, SIZES.max() + 100));
         assertThat(report.reused()).isEqualTo(new Tally(4, 4L * SIZES.max()));
         assertThat(storedChunks()).isEqualTo(2);
+    }
+
+    @Test
+    void anIngestPinsEveryChunkItStoresOrReusesUntilItsHolderCloses() throws Exception {
+        byte[] data = random(1_000_000, 10);
+        ingest.ingest("blob", new ByteArrayInputStream(data), salt); // stored before: the next ingest reuses it all
+        ChunkPins pins = new ChunkPins();
+        Instant everythingPastTheGrace = Instant.now().plusSeconds(3600);
+
+        try (ChunkPins.Holder holder = pins.holder()) {
+            IngestedPart again = ingest.ingest("blob", new ByteArrayInputStream(data), salt, holder);
+            assertThat(again.report().unique()).isEqualTo(Tally.NONE);
+            try (ChunkPins.Pass pass = pins.beginPass()) {
+                assertThat(pass.sweep(origin, java.util.Set.of(), everythingPastTheGrace).chunksDeleted()).isZero();
+            }
+        }
+        try (ChunkPins.Pass pass = pins.beginPass()) {
+            assertThat(pass.sweep(origin, java.util.Set.of(), everythingPastTheGrace).chunksDeleted()).isPositive();
+        }
+        assertThat(storedChunks()).isZero();
     }
 
     @Test

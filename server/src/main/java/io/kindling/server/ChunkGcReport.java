@@ -1,0 +1,17 @@
+package io.kindling.server;
+
+import java.time.Duration;
+
+/**
+ * What one garbage collection pass over the chunk store did.
+ *
+ * @param manifestsDeleted manifests of packages nothing uses any more, deleted
+ * @param manifestsKept manifests still in use (or younger than the grace), whose chunks were marked
+ * @param chunksDeleted chunks no kept manifest names, deleted
+ * @param bytesFreed the size of the chunks deleted
+ * @param chunksKept chunks left in the origin: marked, pinned by an ingest, or younger than the grace
+ * @param bytesKept the size of the chunks kept
+ * @param took how long the pass took
+ */
+public record ChunkGcReport(int manifestsDeleted, int manifestsKept, long chunksDeleted, long bytesFreed,
+                            long chunksKept, long bytesKept, Duration took) {}
