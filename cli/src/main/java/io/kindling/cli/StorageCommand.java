@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "storage", mixinStandardHelpOptions = true,
         description = {"The chunk store that keeps function code: what it holds and where reads were served from.",
                 "Lambda keeps its chunk store out of sight; Kindling shows it."},
-        subcommands = {StorageCommand.Stats.class})
+        subcommands = {StorageCommand.Stats.class, StorageCommand.Gc.class})
 final class StorageCommand {
 
     @Command(name = "stats", mixinStandardHelpOptions = true,
@@ -55,6 +55,34 @@ final class StorageCommand {
                             bytes(tier.path("BytesServed").asLong()), bytes(tier.path("HeldBytes").asLong()),
                             bound == 0 ? "-" : bytes(bound));
                 }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "gc", mixinStandardHelpOptions = true,
+            description = {"Run one garbage collection pass now: delete the manifests of code images nothing uses "
+                    + "(older than the server's --chunk-gc-grace) and every chunk no remaining manifest names.",
+                    "The server also runs a pass every --chunk-gc-interval."})
+    static final class Gc implements Callable<Integer> {
+        @Mixin
+        ClientOptions client;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            try (KindlingApi api = client.kindlingApi()) {
+                JsonNode report = new ObjectMapper().readTree(api.post("/kindling/2026-11-27/storage/gc", ""));
+                out.printf("manifests deleted %,d, kept %,d%n", report.path("ManifestsDeleted").asLong(),
+                        report.path("ManifestsKept").asLong());
+                out.printf("chunks deleted %,d (%s freed), kept %,d (%s)%n", report.path("ChunksDeleted").asLong(),
+                        bytes(report.path("BytesFreed").asLong()), report.path("ChunksKept").asLong(),
+                        bytes(report.path("BytesKept").asLong()));
+                out.printf("took %,d ms%n", report.path("TookMillis").asLong());
                 out.flush();
             }
             return 0;

@@ -107,7 +107,7 @@ final class ControlPlane {
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
             case Invoke, InvokeAsync, GetFunctionLogs, ListQueues, ListDeadLetters, ReplayDeadLetters, GetStorageStats,
-                 GetMetrics -> throw new IllegalArgumentException(call.operation()
+                 CollectStorageGarbage, GetMetrics -> throw new IllegalArgumentException(call.operation()
                     + " is not a control-plane operation");
         };
     }

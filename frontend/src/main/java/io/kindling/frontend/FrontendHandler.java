@@ -140,6 +140,7 @@ public final class FrontendHandler extends Handler.Abstract {
                 case GetFunctionLogs -> logs.read(call);
                 case ListQueues, ListDeadLetters, ReplayDeadLetters -> queues.handle(call);
                 case GetStorageStats -> new ApiResult(200, node.storage(), null);
+                case CollectStorageGarbage -> new ApiResult(200, node.collectGarbage(), null);
                 case GetMetrics -> ApiResult.raw(200, node.metrics().getBytes(StandardCharsets.UTF_8),
                         PROMETHEUS_TEXT, Map.of(), null);
                 default -> controlPlane.handle(call);

@@ -52,6 +52,7 @@ enum Operation {
     ReplayDeadLetters("POST", "/kindling/2026-11-27/functions/{FunctionName}/dead-letters/replay", 200, 0),
     /** Kindling's own: the node's chunk store and its metrics, from {@link NodeStatus}. */
     GetStorageStats("GET", "/kindling/2026-11-27/storage", 200, 0),
+    CollectStorageGarbage("POST", "/kindling/2026-11-27/storage/gc", 200, 0),
     GetMetrics("GET", "/kindling/2026-11-27/metrics", 200, 0);
 
     final String method;

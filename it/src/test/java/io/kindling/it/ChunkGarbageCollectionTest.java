@@ -3,11 +3,11 @@ package io.kindling.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.kindling.assignment.LifecycleSettings;
 import io.kindling.chunks.crypto.Digest256;
 import io.kindling.chunks.crypto.MasterKey;
 import io.kindling.chunks.manifest.ManifestCodec;
-import io.kindling.server.ChunkGcReport;
 import io.kindling.server.ChunkStoreConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +129,8 @@ class ChunkGarbageCollectionTest {
             // Its environments retire with it; the image goes the unmount grace after.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .until(() -> !mounted(data, drop));
-            ChunkGcReport report = server.server.collectChunkGarbage();
+            // Through Kindling's API, signed, as `kindling storage gc` sends it.
+            JsonNode report = new KindlingCalls(server.endpoint()).post("/kindling/2026-11-27/storage/gc");
 
             assertThat(manifestFile(data, drop)).doesNotExist();
             assertThat(manifestFile(data, keep)).exists();
@@ -140,8 +141,15 @@ class ChunkGarbageCollectionTest {
                 assertThat(chunkFile(data, chunk)).exists();
             }
             assertThat(originBytes(data)).isEqualTo(before - dropOnlyBytes);
-            assertThat(report.chunksKept()).isEqualTo(keepChunks.size());
-            assertThat(report.bytesKept()).isEqualTo(before - dropOnlyBytes);
+            assertThat(report.path("ManifestsDeleted").asInt()).isEqualTo(1);
+            assertThat(report.path("ChunksDeleted").asLong()).isEqualTo(dropOnly.size());
+            assertThat(report.path("BytesFreed").asLong()).isEqualTo(dropOnlyBytes);
+            assertThat(report.path("ChunksKept").asLong()).isEqualTo(keepChunks.size());
+            assertThat(report.path("BytesKept").asLong()).isEqualTo(before - dropOnlyBytes);
+            CliTest.Run again = CliTest.kindling("storage", "gc", "--endpoint", server.endpoint(),
+                    "--data-dir", dir.toString());
+            assertThat(again.exit()).as(again.err()).isZero();
+            assertThat(again.out()).contains("manifests deleted 0, kept 1").contains("chunks deleted 0");
 
             // A fresh mount of the function left behind reads every byte from the origin, intact.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))

@@ -1,8 +1,5 @@
 package io.kindling.server;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
 import io.kindling.chunks.ZipPackageInspector;
@@ -15,6 +12,7 @@ import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.read.ImageReader;
 import io.kindling.registry.FunctionSettings;
 import io.kindling.registry.Registry;
+import io.kindling.wire.ChunkGcReport;
 import io.kindling.wire.LoggingConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;

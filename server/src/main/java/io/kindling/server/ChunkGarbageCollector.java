@@ -7,6 +7,7 @@ import io.kindling.chunks.manifest.Manifest;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
+import io.kindling.wire.ChunkGcReport;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,11 +103,12 @@ final class ChunkGarbageCollector implements AutoCloseable {
             }
             SweepReport sweep = store.sweep(pass, marked, cutoff);
             ChunkGcReport report = new ChunkGcReport(deleted, kept, sweep.chunksDeleted(), sweep.bytesFreed(),
-                    sweep.chunksKept(), sweep.bytesKept(), Duration.ofNanos(System.nanoTime() - started));
+                    sweep.chunksKept(), sweep.bytesKept(),
+                    Duration.ofNanos(System.nanoTime() - started).toMillis());
             log.info("chunk store collected: {} manifest(s) deleted, {} kept; {} chunk(s) deleted ({} bytes freed), "
                             + "{} kept ({} bytes), in {} ms", report.manifestsDeleted(), report.manifestsKept(),
                     report.chunksDeleted(), report.bytesFreed(), report.chunksKept(), report.bytesKept(),
-                    report.took().toMillis());
+                    report.tookMillis());
             return report;
         }
     }

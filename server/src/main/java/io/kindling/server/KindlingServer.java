@@ -10,6 +10,7 @@ import io.kindling.frontend.auth.AccessKeys;
 import io.kindling.frontend.auth.SigV4Verifier;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
+import io.kindling.wire.ChunkGcReport;
 import io.kindling.worker.logs.FunctionLogs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,7 +100,7 @@ public final class KindlingServer implements AutoCloseable {
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
                     dataDir, logs);
             async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
-            ServerStatus status = new ServerStatus(images, invoker instanceof LocalWorker worker
+            ServerStatus status = new ServerStatus(images, chunkGc, invoker instanceof LocalWorker worker
                     ? worker::chunkReads : ServerStatus::noChunkReads);
 
             QueuedThreadPool pool = new QueuedThreadPool();

@@ -2,8 +2,11 @@ package io.kindling.server;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.chunks.read.ChunkCacheStats;
 import io.kindling.frontend.NodeStatus;
+import io.kindling.registry.RegistryException;
+import io.kindling.wire.ChunkGcReport;
 import io.kindling.wire.StorageStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,7 +25,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * What the node says about itself: the chunk store's totals and the read path's tiers for
- * {@code kindling storage stats}, and the same figures (with the JVM's) as Prometheus metrics.
+ * {@code kindling storage stats}, a garbage collection pass on demand ({@code kindling storage gc}), and the same figures (with the JVM's) as Prometheus metrics.
  *
  * <p>The store's totals walk the manifests and the origin, so they are computed at most once per
  * {@link #TOTALS_TTL} however often they are asked for; the tier counters are read live.
@@ -33,11 +36,13 @@ final class ServerStatus implements NodeStatus {
     private static final List<String> TIER_NAMES = List.of("memory", "disk", "origin");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ChunkGarbageCollector collector;
     private final Supplier<ChunkCacheStats> reads;
     /** One entry: the totals, recomputed when older than the TTL. */
     private final LoadingCache<Boolean, CodeImageStore.StoredTotals> totals;
 
-    ServerStatus(CodeImageStore store, Supplier<ChunkCacheStats> reads) {
+    ServerStatus(CodeImageStore store, ChunkGarbageCollector collector, Supplier<ChunkCacheStats> reads) {
+        this.collector = collector;
         this.reads = reads;
         this.totals = Caffeine.newBuilder().maximumSize(1).expireAfterWrite(TOTALS_TTL).build(key -> {
             try {
@@ -80,6 +85,17 @@ final class ServerStatus implements NodeStatus {
         double dedupe = stored.logicalBytes() == 0 ? 0 : Math.max(0, 1 - (double) stored.storedBytes() / stored.logicalBytes());
         return new StorageStats(stored.images(), stored.logicalBytes(), stored.storedBytes(), stored.chunks(), dedupe,
                 tiers());
+    }
+
+    @Override
+    public ChunkGcReport collectGarbage() throws IOException {
+        try {
+            ChunkGcReport report = collector.collect();
+            totals.invalidateAll();
+            return report;
+        } catch (RegistryException | ManifestCorruptException e) {
+            throw new IOException("the garbage collection pass stopped: " + e.getMessage(), e);
+        }
     }
 
     @Override

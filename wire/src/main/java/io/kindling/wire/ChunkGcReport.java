@@ -1,9 +1,8 @@
-package io.kindling.server;
-
-import java.time.Duration;
+package io.kindling.wire;
 
 /**
- * What one garbage collection pass over the chunk store did.
+ * What one garbage collection pass over the chunk store did; also the answer of {@code POST
+ * /kindling/2026-11-27/storage/gc} ({@code kindling storage gc}).
  *
  * @param manifestsDeleted manifests of packages nothing uses any more, deleted
  * @param manifestsKept manifests still in use (or younger than the grace), whose chunks were marked
@@ -11,7 +10,7 @@ import java.time.Duration;
  * @param bytesFreed the size of the chunks deleted
  * @param chunksKept chunks left in the origin: marked, pinned by an ingest, or younger than the grace
  * @param bytesKept the size of the chunks kept
- * @param took how long the pass took
+ * @param tookMillis how long the pass took
  */
 public record ChunkGcReport(int manifestsDeleted, int manifestsKept, long chunksDeleted, long bytesFreed,
-                            long chunksKept, long bytesKept, Duration took) {}
+                            long chunksKept, long bytesKept, long tookMillis) {}
