@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * How much one run measures. The full run aims at about seven minutes on the 2-core machine,
- * {@code --quick} at about a minute (a smoke test: same code paths, fewer samples).
+ * How much one run measures. The full run aims at about ten minutes on the 2-core machine,
+ * {@code --quick} at about two (a smoke test: same code paths, fewer samples).
  *
  * @param sections          the sections this run measures ({@code --only}; every one by default)
  * @param warmup            closed-loop warm-up per round-trip scenario, before its first round
@@ -29,15 +29,21 @@ import java.util.stream.Collectors;
  *                          and {@code rounds} like the round trips
  * @param slowColdStarts    the same for a runtime whose start takes about a second (a JVM), after
  *                          {@code slowColdWarmup} unmeasured ones, spread evenly over the other rows' rounds
+ * @param ingestMebibytes   size of the random file chunk ingest is measured over
+ * @param ingestRuns        measured passes of each ingest figure and of {@code sha256sum}, after one unmeasured
+ * @param largePackageMebibytes size of the large package of the code-storage figures (beside one of 1 MiB)
+ * @param packageColdStarts measured cold starts per package size, and bare starts, after one unmeasured each
+ * @param chunkReadPasses   measured passes over every chunk per read tier, after one unmeasured
  */
 record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration warmup, Duration round, int rounds,
                      int smallCreates, int largeCreates, int createWarmup, int inspectWarmup, int inspectRuns,
                      int startRuns, int processRuns, int functionsForStart, int coldWarmup, int coldStarts,
-                     int slowColdWarmup, int slowColdStarts) {
+                     int slowColdWarmup, int slowColdStarts, int ingestMebibytes, int ingestRuns,
+                     int largePackageMebibytes, int packageColdStarts, int chunkReadPasses) {
 
     /** The run's sections in the order they run; {@code --only} names them. */
     enum Section {
-        CONTROL_PLANE("1–4"), ZIP("5"), START("6"), INVOKE("7–8"), ASYNC("9");
+        CONTROL_PLANE("1–4"), ZIP("5"), START("6"), INVOKE("7–8"), ASYNC("9"), STORAGE("10");
 
         final String figures;
 
@@ -45,7 +51,7 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
             this.figures = figures;
         }
 
-        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code async}. */
+        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code storage}. */
         String option() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
@@ -107,8 +113,8 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
         }
         return quick
                 ? new BenchSettings(true, sections, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1,
-                        3, 1, 3, 250, 1, 5, 1, 3)
+                        3, 1, 3, 250, 1, 5, 1, 3, 64, 1, 64, 2, 2)
                 : new BenchSettings(false, sections, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20,
-                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10);
+                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10, 200, 3, 200, 12, 5);
     }
 }

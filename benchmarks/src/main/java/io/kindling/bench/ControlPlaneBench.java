@@ -26,7 +26,10 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *   <li>warm invokes of a 1 KB echo through real sandboxes beside the bare HTTP echo, and cold starts beside the
  *       same runtime started bare; both against the architecture's invoke budgets;</li>
  *   <li>async invokes: accept latency and rate beside the bare HTTP echo and one durable write, delivery throughput
- *       beside synchronous invokes, and one quiet event behind a noisy function's backlog.</li>
+ *       beside synchronous invokes, and one quiet event behind a noisy function's backlog;</li>
+ *   <li>code storage: chunk ingest beside {@code sha256sum}, dedupe of a one-file change and the bytes a first invoke
+ *       fetches through a real server, cold start of a 200 MiB package beside a 1 MiB one, and chunk reads per tier
+ *       beside plain file reads and SHA-256.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -86,6 +89,9 @@ public final class ControlPlaneBench {
         }
         if (settings.runs(BenchSettings.Section.ASYNC)) {
             new AsyncInvokeBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.STORAGE)) {
+            new CodeStorageBench(settings, workDir, credentials).run(report);
         }
     }
 
