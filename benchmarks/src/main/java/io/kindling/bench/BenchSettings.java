@@ -115,6 +115,6 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
                 ? new BenchSettings(true, sections, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1,
                         3, 1, 3, 250, 1, 5, 1, 3, 64, 1, 64, 2, 2)
                 : new BenchSettings(false, sections, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20,
-                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10, 200, 3, 200, 12, 5);
+                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10, 200, 3, 200, 15, 5);
     }
 }
