@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 
 /**
  * How much one run measures. The full run aims at about ten minutes on the 2-core machine,
- * {@code --quick} at about two (a smoke test: same code paths, fewer samples).
+ * {@code --quick} at about two and a half (a smoke test: same code paths, fewer samples).
  *
  * @param sections          the sections this run measures ({@code --only}; every one by default)
  * @param warmup            closed-loop warm-up per round-trip scenario, before its first round
