@@ -2,6 +2,7 @@ package io.kindling.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kindling.assignment.LifecycleSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,9 +41,10 @@ import org.HdrHistogram.Histogram;
  */
 final class ColdStartBench {
     static final Duration IDLE_TIMEOUT = Duration.ofMillis(100);
-    private static final Duration SETTLE = Duration.ofMillis(50);
+    static final Duration SETTLE = Duration.ofMillis(50);
     private static final Duration GONE_TIMEOUT = Duration.ofSeconds(60);
     private static final byte[] EVENT = ProvidedBootstraps.CLOCK_EVENT.getBytes(StandardCharsets.US_ASCII);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The parts of a cold start, in order; each sample fills those it can. */
     enum Phase {
@@ -110,7 +112,6 @@ final class ColdStartBench {
     private final Path scratchRoot;
     private final String sandboxPrefix;
     private final Path bareTmp;
-    private final ObjectMapper json = new ObjectMapper();
 
     /**
      * @param targets       the functions to cold-start, all on one server whose sandboxes are named {@code sandboxPrefix-*}
@@ -168,9 +169,11 @@ final class ColdStartBench {
                 }
                 for (Map.Entry<ProvidedBootstraps.Bootstrap, Series> entry : bare.entrySet()) {
                     if (!entry.getKey().slowToStart()) {
-                        bareStart(fake, entry.getKey(), measured ? entry.getValue() : null);
+                        awaitQuiet();
+                        bareStart(fake, entry.getKey(), bareTmp, measured ? entry.getValue() : null);
                     } else if (slowSample >= 0) {
-                        bareStart(fake, entry.getKey(), slowMeasured ? entry.getValue() : null);
+                        awaitQuiet();
+                        bareStart(fake, entry.getKey(), bareTmp, slowMeasured ? entry.getValue() : null);
                     }
                 }
             }
@@ -234,9 +237,12 @@ final class ColdStartBench {
         }
     }
 
-    /** One start of the bare bootstrap against the fake Runtime API; {@code into} null for a warm-up sample. */
-    private void bareStart(FakeRuntimeApi fake, ProvidedBootstraps.Bootstrap bootstrap, Series into) throws Exception {
-        awaitQuiet();
+    /**
+     * One start of the bare bootstrap against the fake Runtime API, with {@code tmp} as its TMPDIR; {@code into} null
+     * for a warm-up sample. The caller sees to it that nothing else runs meanwhile.
+     */
+    static void bareStart(FakeRuntimeApi fake, ProvidedBootstraps.Bootstrap bootstrap, Path tmp, Series into)
+            throws Exception {
         CompletableFuture<FakeRuntimeApi.Posted> posted = fake.expect(UUID.randomUUID().toString(), EVENT);
         ProvidedBootstraps.Bare command = bootstrap.bare();
         ProcessBuilder builder = new ProcessBuilder(command.command())
@@ -248,7 +254,7 @@ final class ColdStartBench {
         builder.environment().clear();
         builder.environment().putAll(command.environment());
         builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        builder.environment().put("TMPDIR", bareTmp.toString());
+        builder.environment().put("TMPDIR", tmp.toString());
         builder.environment().put("AWS_LAMBDA_RUNTIME_API", fake.address());
         long spawned = System.nanoTime();
         Process process = builder.start();
@@ -278,8 +284,8 @@ final class ColdStartBench {
         }
     }
 
-    private Clock clock(byte[] body) throws IOException {
-        JsonNode node = json.readTree(body);
+    private static Clock clock(byte[] body) throws IOException {
+        JsonNode node = JSON.readTree(body);
         if (node == null || !node.has("main_ns") || !node.has("next_ns")) {
             throw new IllegalStateException("the runtime answered the clock event with "
                     + new String(body, StandardCharsets.UTF_8));
@@ -289,23 +295,37 @@ final class ColdStartBench {
 
     /** Waits until no sandbox of the server is left (idle timeout, teardown), then {@link #SETTLE} more. */
     private void awaitQuiet() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
-        while (sandboxesLeft()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("sandboxes " + sandboxPrefix + "-* still there after " + GONE_TIMEOUT);
-            }
-            Thread.sleep(2);
-        }
+        awaitNoSandboxes(scratchRoot, sandboxPrefix);
         Thread.sleep(SETTLE);
     }
 
-    private boolean sandboxesLeft() throws IOException {
+    /**
+     * Waits until no sandbox named {@code prefix-*} is left: its scratch directory under {@code scratchRoot} is the last
+     * thing a sandbox's teardown removes.
+     */
+    static void awaitNoSandboxes(Path scratchRoot, String prefix) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
+        while (sandboxesLeft(scratchRoot, prefix)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("sandboxes " + prefix + "-* still there after " + GONE_TIMEOUT);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private static boolean sandboxesLeft(Path scratchRoot, String prefix) throws IOException {
         if (!Files.isDirectory(scratchRoot)) {
             return false;
         }
         try (Stream<Path> dirs = Files.list(scratchRoot)) {
-            return dirs.anyMatch(p -> p.getFileName().toString().startsWith(sandboxPrefix + "-"));
+            return dirs.anyMatch(p -> p.getFileName().toString().startsWith(prefix + "-"));
         }
+    }
+
+    /** The lifecycle of a cold-start server: environments retire after {@link #IDLE_TIMEOUT}, the rest as default. */
+    static LifecycleSettings retireQuickly() {
+        return new LifecycleSettings(IDLE_TIMEOUT, LifecycleSettings.DEFAULTS.freezeAfterIdle(),
+                LifecycleSettings.DEFAULTS.shutdownGrace());
     }
 
     private void render(Report report, List<Series> kindling, Map<ProvidedBootstraps.Bootstrap, Series> bare,

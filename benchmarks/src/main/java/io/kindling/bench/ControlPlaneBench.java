@@ -12,8 +12,8 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * The benchmark: every Kindling figure, control plane and invoke, beside a baseline measured in the same
- * run on the same machine. Run it with {@code bin/bench [--quick] [--out DIR]}; it prints a Markdown table
- * and writes {@code control-plane.md} and {@code control-plane.json} to the output directory.
+ * run on the same machine. Run it with {@code bin/bench [--quick] [--only SECTION,...] [--out DIR]}; it prints a
+ * Markdown table and writes {@code control-plane.md} and {@code control-plane.json} to the output directory.
  *
  * <ol>
  *   <li>baseline A: raw loopback TCP echo of 1 KB;</li>
@@ -26,7 +26,10 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *   <li>warm invokes of a 1 KB echo through real sandboxes beside the bare HTTP echo, and cold starts beside the
  *       same runtime started bare; both against the architecture's invoke budgets;</li>
  *   <li>async invokes: accept latency and rate beside the bare HTTP echo and one durable write, delivery throughput
- *       beside synchronous invokes, and one quiet event behind a noisy function's backlog.</li>
+ *       beside synchronous invokes, and one quiet event behind a noisy function's backlog;</li>
+ *   <li>code storage: chunk ingest beside {@code sha256sum}, dedupe of a one-file change and the bytes a first invoke
+ *       fetches through a real server, cold start of a 200 MiB package beside a 1 MiB one, and chunk reads per tier
+ *       beside plain file reads and SHA-256.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -72,6 +75,29 @@ public final class ControlPlaneBench {
 
     private static void run(BenchSettings settings, Path workDir, Report report) throws Exception {
         Path credentials = KindlingUnderTest.writeCredentials(workDir);
+        if (settings.runs(BenchSettings.Section.CONTROL_PLANE)) {
+            controlPlane(settings, workDir, credentials, report);
+        }
+        if (settings.runs(BenchSettings.Section.ZIP)) {
+            new ZipInspectionBench(settings, workDir).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.START)) {
+            new ServerStartBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.INVOKE)) {
+            new InvokeBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.ASYNC)) {
+            new AsyncInvokeBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.STORAGE)) {
+            new CodeStorageBench(settings, workDir, credentials).run(report);
+        }
+    }
+
+    /** Figures 1–4: round trips and CreateFunction, against a signed and an unsigned server. */
+    private static void controlPlane(BenchSettings settings, Path workDir, Path credentials, Report report)
+            throws Exception {
         SplittableRandom random = new SplittableRandom(3);
         long smallCreateBytes;
         long largeCreateBytes;
@@ -106,10 +132,6 @@ public final class ControlPlaneBench {
         }
         deleteRecursively(workDir.resolve("kindling"));
         deleteRecursively(workDir.resolve("kindling-noauth"));
-        new ZipInspectionBench(settings, workDir).run(report);
-        new ServerStartBench(settings, workDir, credentials).run(report);
-        new InvokeBench(settings, workDir, credentials).run(report);
-        new AsyncInvokeBench(settings, workDir, credentials).run(report);
     }
 
     static void deleteRecursively(Path root) throws IOException {

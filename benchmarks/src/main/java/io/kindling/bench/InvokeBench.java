@@ -120,10 +120,8 @@ final class InvokeBench {
                 warm = new WarmInvokeBench(settings, bareJetty, targets, targets.getFirst()).run(report);
             }
             List<ColdStartBench.Series> cold;
-            LifecycleSettings retireQuickly = new LifecycleSettings(ColdStartBench.IDLE_TIMEOUT,
-                    LifecycleSettings.DEFAULTS.freezeAfterIdle(), LifecycleSettings.DEFAULTS.shutdownGrace());
             try (KindlingServer server = KindlingUnderTest.start(serverDirs.resolve("cold"), credentials,
-                    ServerConfig.Auth.NONE, worker(COLD_PREFIX, retireQuickly))) {
+                    ServerConfig.Auth.NONE, worker(COLD_PREFIX, ColdStartBench.retireQuickly()))) {
                 List<InvokeTarget> targets = new ArrayList<>();
                 for (ProvidedBootstraps.Bootstrap bootstrap : bootstraps) {
                     int[] memories = bootstrap == java ? javaMemories()

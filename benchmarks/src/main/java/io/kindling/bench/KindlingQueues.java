@@ -3,10 +3,6 @@ package io.kindling.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -101,16 +97,6 @@ final class KindlingQueues {
     }
 
     private JsonNode get(String path) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) URI.create(endpoint + path).toURL().openConnection();
-        int status = connection.getResponseCode();
-        InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-        byte[] body;
-        try (InputStream in = stream) {
-            body = in == null ? new byte[0] : in.readAllBytes();
-        }
-        if (status != 200) {
-            throw new IOException("GET " + path + " answered " + status + ": " + new String(body, StandardCharsets.UTF_8));
-        }
-        return JSON.readTree(body);
+        return JSON.readTree(KindlingGet.body(endpoint, path));
     }
 }

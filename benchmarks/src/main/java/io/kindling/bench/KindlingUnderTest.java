@@ -23,6 +23,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionRequest;
+import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
 import software.amazon.awssdk.services.lambda.model.State;
 
 /** The server and clients the benchmark drives: a real Kindling node in this JVM and the real AWS SDK client. */
@@ -49,8 +50,13 @@ final class KindlingUnderTest {
     }
 
     static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker, ScalingRate.LAMBDA, EventQueueConfig.defaults(),
-                ChunkStoreConfig.defaults());
+        return config(dataDir, credentials, auth, worker, ChunkStoreConfig.defaults());
+    }
+
+    static ServerConfig config(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker,
+                               ChunkStoreConfig chunkStore) {
+        return new ServerConfig(dataDir, "127.0.0.1", 0, REGION, ACCOUNT, auth, Optional.of(credentials), 1000, worker,
+                ScalingRate.LAMBDA, EventQueueConfig.defaults(), chunkStore);
     }
 
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth) throws Exception {
@@ -61,6 +67,12 @@ final class KindlingUnderTest {
     static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker)
             throws Exception {
         return KindlingServer.start(config(dataDir, credentials, auth, worker));
+    }
+
+    /** A server whose worker and chunk store run with their own settings instead of the defaults. */
+    static KindlingServer start(Path dataDir, Path credentials, ServerConfig.Auth auth, WorkerConfig worker,
+                                ChunkStoreConfig chunkStore) throws Exception {
+        return KindlingServer.start(config(dataDir, credentials, auth, worker, chunkStore));
     }
 
     /**
@@ -113,6 +125,24 @@ final class KindlingUnderTest {
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(name + " still " + configuration.state() + " after 2 minutes");
+            }
+            Thread.sleep(pollMillis);
+        }
+    }
+
+    /** Polls GetFunctionConfiguration every {@code pollMillis} until the last code update has finished (invocable). */
+    static void awaitUpdated(LambdaClient lambda, String name, long pollMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            var configuration = lambda.getFunctionConfiguration(r -> r.functionName(name));
+            if (configuration.lastUpdateStatus() == LastUpdateStatus.SUCCESSFUL) {
+                return;
+            }
+            if (configuration.lastUpdateStatus() == LastUpdateStatus.FAILED) {
+                throw new IllegalStateException(name + ": update failed: " + configuration.lastUpdateStatusReason());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " still " + configuration.lastUpdateStatus() + " after 2 minutes");
             }
             Thread.sleep(pollMillis);
         }

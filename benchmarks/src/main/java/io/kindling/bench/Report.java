@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The run's output: Markdown tables for people, and the same figures as JSON for tools
@@ -119,6 +120,9 @@ final class Report {
         if (settings.quick()) {
             md.append("> `--quick`: short warm-up and few samples, a smoke test of every path. Quote the full run, not these.\n\n");
         }
+        if (!settings.allSections()) {
+            md.append("> `--only`: sections ").append(sectionList()).append(" only.\n\n");
+        }
         md.append("- CPU: ").append(machine.cpuModel()).append(", ").append(machine.cpus()).append(" CPUs visible to the JVM (")
                 .append(machine.cpuFeatures()).append(")\n");
         md.append("- Memory: ").append(machine.memory()).append("; kernel ").append(machine.kernel()).append("; ")
@@ -135,12 +139,17 @@ final class Report {
         return md.toString();
     }
 
+    private String sectionList() {
+        return settings.sections().stream().map(BenchSettings.Section::described).collect(Collectors.joining(", "));
+    }
+
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("control-plane.md"), markdown());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "control-plane");
         json.put("quick", settings.quick());
+        json.put("sections", settings.sections().stream().map(BenchSettings.Section::option).toList());
         json.put("machine", machine);
         json.put("run", run);
         json.put("figures", figures);

@@ -101,7 +101,7 @@ final class ZipInspectionBench {
         Files.delete(zip);
     }
 
-    private static Map<String, Object> merge(Map<String, Object> base, String key, Object value) {
+    static Map<String, Object> merge(Map<String, Object> base, String key, Object value) {
         var merged = new LinkedHashMap<>(base);
         merged.put(key, value);
         return merged;
