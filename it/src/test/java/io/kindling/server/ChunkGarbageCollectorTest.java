@@ -1,5 +1,8 @@
 package io.kindling.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
 import io.kindling.chunks.ZipPackageInspector;
