@@ -6,6 +6,9 @@ import io.kindling.chunks.ingest.IngestReport;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -45,6 +48,43 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
         for (Registry.CodeRefOf pending : registry.pendingCode()) {
             codePending(pending.functionName(), pending.sha256Hex());
         }
+    }
+
+    /**
+     * Stores, in the background and one at a time, the images of code that is in use but has none: code activated
+     * before images existed, or while mkfs.erofs was missing. Until its image is stored such code is bound unpacked;
+     * after, its next cold start mounts (or materializes) the image like any other. Pending code is left to
+     * {@link #resumePending}.
+     */
+    void backfillImages() throws RegistryException {
+        Set<String> pending = new HashSet<>();
+        for (Registry.CodeRefOf ref : registry.pendingCode()) {
+            pending.add(ref.sha256Hex());
+        }
+        List<String> missing = registry.codeInUse().stream()
+                .filter(sha -> !pending.contains(sha) && !images.hasImage(sha) && codeStore.find(sha).isPresent())
+                .sorted().toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        log.info("{} code package(s) in use have no image yet; storing their images in the background", missing.size());
+        threads.submit(() -> {
+            for (String sha256Hex : missing) {
+                try {
+                    slots.acquire();
+                } catch (InterruptedException e) {
+                    return; // closing: the next start carries on
+                }
+                try {
+                    storeImage("(in use, stored before images)", sha256Hex, codeStore.unpacked(sha256Hex));
+                } catch (Exception e) {
+                    log.warn("could not store the image of code {} (its versions keep binding the unpacked package): "
+                            + "{}", sha256Hex, e.toString());
+                } finally {
+                    slots.release();
+                }
+            }
+        });
     }
 
     @Override

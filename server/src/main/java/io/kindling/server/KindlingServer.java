@@ -95,6 +95,7 @@ public final class KindlingServer implements AutoCloseable {
             CodeActivation activation = new CodeActivation(codeStore, registry, images);
             registry.onCodePending(activation);
             activation.resumePending();
+            activation.backfillImages();
             chunkGc = ChunkGarbageCollector.start(images, registry, config.chunks());
             logs = FunctionLogs.open(dataDir.logsDir());
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
