@@ -25,9 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /** Deleting a function through the Lambda API frees its code image in the chunk store, and only what it alone used. */
@@ -58,11 +56,7 @@ class ChunkGarbageCollectionTest {
 
     /** The SHA-256 of the function's two files as the sandbox reads them from /var/task. */
     private static String sumsInSandbox(LambdaClient lambda, String name) {
-        InvokeResponse response = lambda.invoke(r -> r.functionName(name).payload(SdkBytes.fromUtf8String(
-                "\"probe:cd /var/task && sha256sum shared.bin own.bin | cut -c1-64\"")));
-        assertThat(response.functionError()).isNull();
-        String quoted = response.payload().asUtf8String();
-        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)), StandardCharsets.UTF_8);
+        return ProvidedRuntimeBootstraps.probe(lambda, name, "cd /var/task && sha256sum shared.bin own.bin | cut -c1-64");
     }
 
     private static String sums(byte[] own) throws Exception {

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
@@ -79,11 +78,7 @@ abstract class CodeImageInvokeTests {
 
     /** Runs {@code command} in a sandbox of the function and returns what it printed. */
     String probe(String name, String command) {
-        InvokeResponse response = server().lambda().invoke(r -> r.functionName(name)
-                .payload(SdkBytes.fromUtf8String("\"probe:" + command + "\"")));
-        assertThat(response.functionError()).isNull();
-        String quoted = response.payload().asUtf8String();
-        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)), StandardCharsets.UTF_8);
+        return ProvidedRuntimeBootstraps.probe(server().lambda(), name, command);
     }
 
     Path dataDir() {

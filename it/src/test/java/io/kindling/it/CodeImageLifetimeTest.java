@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.kindling.assignment.LifecycleSettings;
 import io.kindling.chunks.FileTrees;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
@@ -44,9 +42,7 @@ class CodeImageLifetimeTest {
     }
 
     private static String probe(LambdaClient lambda, String name, String command) {
-        String quoted = lambda.invoke(r -> r.functionName(name)
-                .payload(SdkBytes.fromUtf8String("\"probe:" + command + "\""))).payload().asUtf8String();
-        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)), StandardCharsets.UTF_8);
+        return ProvidedRuntimeBootstraps.probe(lambda, name, command);
     }
 
     private static List<String> erofsMountsUnder(Path dataDir) throws IOException {

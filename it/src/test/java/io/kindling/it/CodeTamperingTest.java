@@ -1,7 +1,6 @@
 package io.kindling.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kindling.chunks.crypto.MasterKey;
 import io.kindling.chunks.manifest.Manifest;
@@ -49,11 +48,7 @@ class CodeTamperingTest extends ServerTest {
     }
 
     private static String probe(String name, String command) {
-        InvokeResponse response = lambda.invoke(r -> r.functionName(name)
-                .payload(SdkBytes.fromUtf8String("\"probe:" + command + "\"")));
-        assertThat(response.functionError()).isNull();
-        String quoted = response.payload().asUtf8String();
-        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)), StandardCharsets.UTF_8);
+        return ProvidedRuntimeBootstraps.probe(lambda, name, command);
     }
 
     private static String refusal(String name) {

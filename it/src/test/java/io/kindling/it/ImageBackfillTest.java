@@ -3,7 +3,6 @@ package io.kindling.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,9 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
@@ -49,13 +46,7 @@ class ImageBackfillTest {
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Files.isRegularFile(manifest));
 
-            InvokeResponse response = lambda.invoke(r -> r.functionName("old")
-                    .payload(SdkBytes.fromUtf8String("\"probe:grep ' /var/task ' /proc/self/mountinfo\"")));
-            assertThat(response.functionError()).isNull();
-            String quoted = response.payload().asUtf8String();
-            String varTask = new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)),
-                    StandardCharsets.UTF_8);
-            assertThat(varTask).contains(" - erofs /dev/loop");
+            assertThat(ProvidedRuntimeBootstraps.probe(lambda, "old", "grep ' /var/task ' /proc/self/mountinfo")).contains(" - erofs /dev/loop");
             assertThat(second.output()).contains("1 code package(s) in use have no image yet");
         }
     }

@@ -1,5 +1,13 @@
 package io.kindling.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
 /**
  * {@code provided.al2023} bootstraps in the style of the AWS custom runtime tutorial: sh + curl against the Runtime
  * API. They run in real sandboxes, so they only use what the sandbox root offers (the host's /usr).
@@ -71,8 +79,21 @@ final class ProvidedRuntimeBootstraps {
             exit 1
             """;
 
+    /**
+     * Runs {@code command} in a sandbox of the {@link #SWISS_ARMY} function {@code name} and returns what it printed;
+     * a function error fails the caller's test.
+     */
+    static String probe(LambdaClient lambda, String name, String command) {
+        InvokeResponse response = lambda.invoke(r -> r.functionName(name)
+                .payload(SdkBytes.fromUtf8String("\"probe:" + command + "\"")));
+        assertThat(response.functionError()).as("the probe's function error").isNull();
+        String quoted = response.payload().asUtf8String();
+        return new String(Base64.getDecoder().decode(quoted.substring(1, quoted.length() - 1)),
+                StandardCharsets.UTF_8);
+    }
+
     /** A package whose executable bootstrap is {@code script}. */
     static byte[] zip(String script) {
-        return Zips.zip(new Zips.Entry("bootstrap", 0100755, script.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return Zips.zip(new Zips.Entry("bootstrap", 0100755, script.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -18,8 +18,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
@@ -72,9 +70,8 @@ class StorageStatsTest extends ServerTest {
         assertThat(image).isGreaterThan(BIG_FILE);
         long fetchedBefore = tier(before, "origin").path("BytesServed").asLong();
 
-        InvokeResponse response = lambda.invoke(r -> r.functionName("lazy")
-                .payload(SdkBytes.fromUtf8String("\"probe:ls -l /var/task/never-read.bin\"")));
-        assertThat(response.functionError()).isNull();
+        assertThat(ProvidedRuntimeBootstraps.probe(lambda, "lazy", "ls -l /var/task/never-read.bin"))
+                .contains(Integer.toString(BIG_FILE));
 
         JsonNode after = kindling().get("/kindling/2026-11-27/storage");
         long fetched = tier(after, "origin").path("BytesServed").asLong() - fetchedBefore;
