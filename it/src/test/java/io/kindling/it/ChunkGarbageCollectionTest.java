@@ -120,11 +120,14 @@ class ChunkGarbageCollectionTest {
             long before = originBytes(data);
 
             lambda.deleteFunction(r -> r.functionName("drop"));
-            // Its environments retire with it; the image goes the unmount grace after.
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> !mounted(data, drop));
-            // Through Kindling's API, signed, as `kindling storage gc` sends it.
-            JsonNode report = new KindlingCalls(server.endpoint()).post("/kindling/2026-11-27/storage/gc");
+            // Its environments retire with it; the image goes the unmount grace after, and its use is released once
+            // the unmount has finished (loops detached), a moment after the mount leaves /proc/self/mountinfo: until
+            // then a pass keeps its manifest. Passes run through Kindling's API, signed, as `kindling storage gc`.
+            KindlingCalls kindling = new KindlingCalls(server.endpoint());
+            JsonNode report = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> kindling.post("/kindling/2026-11-27/storage/gc"),
+                            pass -> pass.path("ManifestsDeleted").asInt() == 1);
+            assertThat(mounted(data, drop)).isFalse();
 
             assertThat(manifestFile(data, drop)).doesNotExist();
             assertThat(manifestFile(data, keep)).exists();
