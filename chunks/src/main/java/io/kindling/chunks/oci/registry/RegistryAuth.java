@@ -117,15 +117,11 @@ final class RegistryAuth {
             throw new RegistryPullException.AuthFailed("The registry " + image.registry() + " names a token service that is not https ("
                     + uri.getScheme() + "://" + uri.getAuthority() + "); no credentials are sent there.");
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(settings.requestTimeout()).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
         credentials.ifPresent(c -> request.header("Authorization", c.basicHeader()));
         LOG.debug("fetching a pull token for {} from {}", image, uri.getAuthority());
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new RegistryPullException.Unreachable(image, uri.getAuthority() + " (token service)", e);
-        }
+        HttpResponse<InputStream> response = RegistryClient.send(http, settings, image,
+                uri.getScheme() + "://" + uri.getRawAuthority() + " (token service)", request.build());
         try (InputStream body = response.body()) {
             byte[] bytes = body.readNBytes(MAX_TOKEN_RESPONSE);
             if (response.statusCode() == 401 || response.statusCode() == 403) {
@@ -154,7 +150,7 @@ final class RegistryAuth {
                     ? Duration.ofSeconds(answer.get("expires_in").asLong()) : DEFAULT_TOKEN_LIFETIME;
             return new Token(token, lifetime.minus(EXPIRY_MARGIN).isNegative() ? Duration.ZERO : lifetime.minus(EXPIRY_MARGIN));
         } catch (IOException e) {
-            throw new RegistryPullException.Unreachable(image, uri.getAuthority() + " (token service)", e);
+            throw new RegistryPullException.Unreachable(image, uri.getScheme() + "://" + uri.getRawAuthority() + " (token service)", e);
         }
     }
 }

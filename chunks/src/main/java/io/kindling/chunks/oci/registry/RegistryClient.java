@@ -19,8 +19,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,23 +107,15 @@ public final class RegistryClient implements AutoCloseable {
      * by name (and size) rather than hashed again, which would cost reading the whole layer. A
      * failed download leaves nothing behind.
      */
-    public FetchedLayer fetchLayer(ImageReference image, ImageLayer layer, Path dir) throws RegistryPullException, InterruptedException {
+    public FetchedLayer fetchLayer(ImageReference image, ImageLayer layer, Path dir)
+            throws RegistryPullException, IOException, InterruptedException {
         Path target = dir.resolve(layer.digest().fileName());
-        try {
-            if (Files.isRegularFile(target) && Files.size(target) == layer.size()) {
-                LOG.debug("layer {} of {} is already in {}", layer.digest(), image, dir);
-                return new FetchedLayer(layer, target, false);
-            }
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot use the layer directory " + dir, e);
+        if (Files.isRegularFile(target) && Files.size(target) == layer.size()) {
+            LOG.debug("layer {} of {} is already in {}", layer.digest(), image, dir);
+            return new FetchedLayer(layer, target, false);
         }
-        Path partial;
-        try {
-            partial = Files.createTempFile(dir, "." + layer.digest().fileName() + ".", ".partial");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write a layer into " + dir, e);
-        }
+        Files.createDirectories(dir);
+        Path partial = Files.createTempFile(dir, "." + layer.digest().fileName() + ".", ".partial");
         boolean done = false;
         try (VerifiedBlobStream in = openBlob(image, layer.blob())) {
             try (FileChannel file = FileChannel.open(partial, StandardOpenOption.WRITE);
@@ -131,12 +127,10 @@ public final class RegistryClient implements AutoCloseable {
             try {
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
-                throw new IllegalStateException("the layer directory " + dir + " does not support atomic renames", e);
+                throw new IOException("the layer directory " + dir + " does not support atomic renames", e);
             }
             done = true;
             return new FetchedLayer(layer, target, true);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the layer " + layer.digest() + " into " + dir, e);
         } finally {
             if (!done) {
                 deleteQuietly(partial);
@@ -327,16 +321,18 @@ public final class RegistryClient implements AutoCloseable {
         Optional<String> authorization = auth.known(image);
         boolean challenged = false;
         URI current = uri;
+        int lastStatus = 0;
         for (int hop = 0; hop <= MAX_REDIRECTS; ) {
             // Credentials go only to the registry itself, never to where it redirects blob downloads.
             boolean toRegistry = current.getRawAuthority().equals(uri.getRawAuthority());
-            HttpRequest.Builder request = HttpRequest.newBuilder(current).timeout(settings.requestTimeout()).header("Accept", accept).GET();
+            HttpRequest.Builder request = HttpRequest.newBuilder(current).header("Accept", accept).GET();
             if (toRegistry) {
                 authorization.ifPresent(value -> request.header("Authorization", value));
             }
             LOG.debug("GET {}", current);
             HttpResponse<InputStream> response = send(image, current, request.build());
             int status = response.statusCode();
+            lastStatus = status;
             if (status == 200) {
                 return response;
             }
@@ -372,15 +368,33 @@ public final class RegistryClient implements AutoCloseable {
                     + image + detail, status);
         }
         throw new RegistryPullException.RegistryError("The registry " + image.registry() + " redirected a request for " + image
-                + " more than " + MAX_REDIRECTS + " times.", 310);
+                + " more than " + MAX_REDIRECTS + " times.", lastStatus);
     }
 
     private HttpResponse<InputStream> send(ImageReference image, URI uri, HttpRequest request)
             throws RegistryPullException.Unreachable, InterruptedException {
+        return send(http, settings, image, uri.getScheme() + "://" + uri.getRawAuthority(), request);
+    }
+
+    /**
+     * Sends a request and waits at most the request timeout for the response headers; the body is
+     * read by the caller for as long as it takes. Not {@link HttpRequest.Builder#timeout}: from JDK 26
+     * on (JDK-8208693) it also bounds reading the body, which would cut off large layers.
+     */
+    static HttpResponse<InputStream> send(HttpClient http, RegistrySettings settings, ImageReference image, String where,
+            HttpRequest request) throws RegistryPullException.Unreachable, InterruptedException {
+        CompletableFuture<HttpResponse<InputStream>> response = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new RegistryPullException.Unreachable(image, uri.getScheme() + "://" + uri.getRawAuthority(), e);
+            return response.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            response.cancel(true);
+            throw new RegistryPullException.Unreachable(image, where,
+                    new IOException("no answer within " + settings.requestTimeout().toMillis() + " ms", e));
+        } catch (InterruptedException e) {
+            response.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            throw new RegistryPullException.Unreachable(image, where, e.getCause());
         }
     }
 

@@ -51,6 +51,10 @@ public record RegistrySettings(
         return new RegistrySettings(credentials, insecureRegistries, bytes, connectTimeout, requestTimeout);
     }
 
+    public RegistrySettings withRequestTimeout(Duration timeout) {
+        return new RegistrySettings(credentials, insecureRegistries, maxImageBytes, connectTimeout, timeout);
+    }
+
     /** Plain http for loopback and for registries configured as insecure. */
     boolean usesPlainHttp(ImageReference image) {
         String host = image.host();
