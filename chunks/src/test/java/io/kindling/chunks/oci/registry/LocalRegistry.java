@@ -109,8 +109,17 @@ final class LocalRegistry implements AutoCloseable {
      * (so their digests stay what the layout says); {@code all} pushes every image of an index.
      */
     void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all) throws Exception {
+        push(layout, tag, repositoryAndTag, all, false);
+    }
+
+    /**
+     * Pushes as {@link #push(OciLayoutBuilder, String, String, boolean)} does, or with {@code asDocker}
+     * converted by skopeo to Docker's schema 2 (manifest, manifest list and layer media types; new digests).
+     */
+    void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all, boolean asDocker) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "--quiet",
-                "--preserve-digests", "--dest-tls-verify=false"));
+                "--dest-tls-verify=false"));
+        command.addAll(asDocker ? List.of("--format", "v2s2") : List.of("--preserve-digests"));
         if (all) {
             command.add("--all");
         }

@@ -132,6 +132,31 @@ class RegistryClientTest {
     }
 
     @Test
+    void pullsDockerSchemaTwoManifestsAndManifestLists() throws Exception {
+        Descriptor amd64 = layout.manifest(layout.config(Platform.LINUX_AMD64, List.of()),
+                List.of(layout.layer(Map.of("arch", "amd64"), true)));
+        Descriptor arm64 = layout.manifest(layout.config(Platform.LINUX_ARM64, List.of()),
+                List.of(layout.layer(Map.of("arch", "arm64"), true)));
+        layout.tag("single", amd64);
+        layout.tag("multi", layout.index(Map.of(Platform.LINUX_AMD64, amd64, Platform.LINUX_ARM64, arm64)));
+        registry.push(layout, "single", "docker:single", false, true);
+        registry.push(layout, "multi", "docker:multi", true, true);
+
+        PulledImage single = client.resolve(registry.image("docker:single"), Platform.LINUX_AMD64);
+        assertThat(single.manifestMediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(single.config().entrypoint()).containsExactly("/bin/handler");
+        assertThat(single.layers()).extracting(layer -> layer.blob().mediaType()).containsExactly(MediaTypes.DOCKER_LAYER_GZIP);
+        assertThat(single.layers()).extracting(ImageLayer::compression).containsExactly(LayerCompression.GZIP);
+        assertThat(client.fetchLayer(single.resolved(), single.layers().getFirst(), dir.resolve("layers")).file())
+                .hasBinaryContent(layout.bytes(single.layers().getFirst().digest()));
+
+        PulledImage fromList = client.resolve(registry.image("docker:multi"), Platform.LINUX_ARM64);
+        assertThat(fromList.indexDigest()).isPresent();
+        assertThat(fromList.manifestMediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(fromList.config().architecture()).isEqualTo("arm64");
+    }
+
+    @Test
     void aSinglePlatformImageForAnotherArchitectureIsRefused() throws Exception {
         layout.image("arm", Platform.LINUX_ARM64, twoLayers());
         registry.push(layout, "arm", "fn:arm", false);
