@@ -61,8 +61,19 @@ final class RegistryAuth {
         return challenge == null ? Optional.empty() : Optional.of(answer(image, challenge));
     }
 
-    /** The Authorization header answering {@code challenge}; remembered for the repository's next requests. */
-    String answer(ImageReference image, Challenge challenge) throws RegistryPullException, InterruptedException {
+    /**
+     * The Authorization header answering {@code challenge}; remembered for the repository's next
+     * requests. With {@code rejected} the request already carried a cached token and was refused
+     * (revoked, or expired early): that token is dropped and a fresh one fetched.
+     */
+    String answer(ImageReference image, Challenge challenge, boolean rejected) throws RegistryPullException, InterruptedException {
+        if (rejected && challenge.isBearer()) {
+            tokens.invalidate(tokenKey(image, challenge, settings.credentials().forRegistry(image.registry())));
+        }
+        return answer(image, challenge);
+    }
+
+    private String answer(ImageReference image, Challenge challenge) throws RegistryPullException, InterruptedException {
         Optional<RegistryCredentials> credentials = settings.credentials().forRegistry(image.registry());
         String header;
         if (challenge.isBasic()) {
@@ -84,11 +95,11 @@ final class RegistryAuth {
 
     private String token(ImageReference image, Challenge challenge, Optional<RegistryCredentials> credentials)
             throws RegistryPullException, InterruptedException {
-        String realm = challenge.parameter("realm").orElseThrow(() -> new RegistryPullException.AuthFailed(
-                "The registry " + image.registry() + " asks for a bearer token to pull " + image + " but names no token service."));
-        TokenKey key = new TokenKey(realm, challenge.parameter("service").orElse(""),
-                challenge.parameter("scope").orElse("repository:" + image.repository() + ":pull"),
-                credentials.map(RegistryCredentials::username).orElse(""));
+        TokenKey key = tokenKey(image, challenge, credentials);
+        if (key.realm().isEmpty()) {
+            throw new RegistryPullException.AuthFailed("The registry " + image.registry() + " asks for a bearer token to pull " + image
+                    + " but names no token service.");
+        }
         Token cached = tokens.getIfPresent(key);
         if (cached != null) {
             return cached.value();
@@ -96,6 +107,12 @@ final class RegistryAuth {
         Token fresh = fetchToken(image, key, credentials);
         tokens.put(key, fresh);
         return fresh.value();
+    }
+
+    private static TokenKey tokenKey(ImageReference image, Challenge challenge, Optional<RegistryCredentials> credentials) {
+        return new TokenKey(challenge.parameter("realm").orElse(""), challenge.parameter("service").orElse(""),
+                challenge.parameter("scope").orElse("repository:" + image.repository() + ":pull"),
+                credentials.map(RegistryCredentials::username).orElse(""));
     }
 
     private Token fetchToken(ImageReference image, TokenKey key, Optional<RegistryCredentials> credentials)

@@ -343,7 +343,7 @@ public final class RegistryClient implements AutoCloseable {
                     throw new RegistryPullException.AuthFailed("The registry " + image.registry() + " refused to let " + image
                             + " be pulled and did not say how to authenticate.");
                 }
-                authorization = Optional.of(auth.answer(image, challenge.get()));
+                authorization = Optional.of(auth.answer(image, challenge.get(), authorization.isPresent()));
                 challenged = true;
                 continue;
             }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BearerTokenTest {
     private static final RegistryCredentials ROBOT = new RegistryCredentials("robot", "token-pass");
-    private static final String TOKEN = "tok-123";
+    private final java.util.concurrent.atomic.AtomicReference<String> token = new java.util.concurrent.atomic.AtomicReference<>("tok-123");
     @TempDir Path dir;
     private HttpServer registry;
     private HttpServer storage;
@@ -74,10 +74,10 @@ class BearerTokenTest {
                 respond(exchange, 401, "application/json", "{\"details\":\"bad credentials\"}".getBytes());
                 return;
             }
-            respond(exchange, 200, "application/json", ("{\"token\":\"" + TOKEN + "\",\"expires_in\":300}").getBytes());
+            respond(exchange, 200, "application/json", ("{\"token\":\"" + token.get() + "\",\"expires_in\":300}").getBytes());
         });
         registry.createContext("/v2/", exchange -> {
-            if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            if (!("Bearer " + token.get()).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + address(registry)
                         + "/token\",service=\"fake-registry\",scope=\"repository:team/fn:pull\"");
                 respond(exchange, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes());
@@ -152,6 +152,18 @@ class BearerTokenTest {
             assertThat(tokenQueries).containsExactly("service=fake-registry&scope=repository:team/fn:pull");
             assertThat(storageAuthorizations).as("two configs and two layers fetched from storage, none with credentials")
                     .containsExactly("none", "none", "none", "none");
+        }
+    }
+
+    @Test
+    void aTokenTheRegistryNoLongerAcceptsIsReplaced() throws Exception {
+        try (RegistryClient client = client(ROBOT)) {
+            client.resolve(image("v1"), Platform.LINUX_AMD64);
+            token.set("tok-456"); // revoked, or expired before its time
+
+            PulledImage again = client.resolve(image("v1"), Platform.LINUX_AMD64);
+            assertThat(again.manifestDigest()).isEqualTo(manifest.digest());
+            assertThat(tokenRequests).as("one token per pull: the rejected one was not offered again").hasValue(2);
         }
     }
 
