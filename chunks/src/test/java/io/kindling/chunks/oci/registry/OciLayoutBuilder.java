@@ -3,12 +3,14 @@ package io.kindling.chunks.oci.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kindling.chunks.image.HostCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +66,22 @@ final class OciLayoutBuilder {
             }
         }
         return blob(gzip ? MediaTypes.OCI_LAYER_GZIP : MediaTypes.OCI_LAYER, bytes.toByteArray());
+    }
+
+    /** A tar of {@code files} compressed with Debian's zstd (commons-compress needs zstd-jni for it, which is not here). */
+    Descriptor zstdLayer(Map<String, String> files) throws Exception {
+        Path tar = Files.createTempFile(dir, "layer", ".tar");
+        Path zst = dir.resolve(tar.getFileName() + ".zst");
+        Files.write(tar, bytes(layer(files, false).digest()));
+        HostCommand.Result compressed = HostCommand.run(List.of("zstd", "-q", "-f", tar.toString(), "-o", zst.toString()),
+                Duration.ofSeconds(30));
+        if (!compressed.succeeded()) {
+            throw new IllegalStateException(compressed.describe());
+        }
+        byte[] bytes = Files.readAllBytes(zst);
+        Files.delete(tar);
+        Files.delete(zst);
+        return blob(MediaTypes.OCI_LAYER_ZSTD, bytes);
     }
 
     /** An image config for {@code platform} running {@code entrypoint}. */

@@ -71,6 +71,20 @@ class RegistryClientTest {
     }
 
     @Test
+    void zstdLayersAreHandedOnAsTheyAre() throws Exception {
+        Descriptor zstd = layout.zstdLayer(Map.of("bin/handler", "zstd-compressed\n"));
+        layout.image("zstd", Platform.LINUX_AMD64, List.of(zstd));
+        registry.push(layout, "zstd", "fn:zstd", false);
+
+        PulledImage pulled = client.resolve(registry.image("fn:zstd"), Platform.LINUX_AMD64);
+        assertThat(pulled.layers()).extracting(ImageLayer::compression).containsExactly(LayerCompression.ZSTD);
+        FetchedLayer fetched = client.fetchLayer(pulled.resolved(), pulled.layers().getFirst(), dir.resolve("layers"));
+        assertThat(fetched.file()).hasBinaryContent(layout.bytes(zstd.digest()));
+        assertThat(java.util.Arrays.copyOf(layout.bytes(zstd.digest()), 4)).as("zstd's magic number")
+                .containsExactly(0x28, 0xb5, 0x2f, 0xfd);
+    }
+
+    @Test
     void streamsALayerAndVerifiesItAtTheEnd() throws Exception {
         List<Descriptor> layers = twoLayers();
         layout.image("v1", Platform.LINUX_AMD64, layers);
