@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -88,7 +89,8 @@ public final class RegistryClient implements AutoCloseable {
                     + configBlob.mediaType() + ".");
         }
         List<ImageLayer> layers = layers(image, manifest.json().path("layers"));
-        long size = layers.stream().mapToLong(ImageLayer::size).sum();
+        // Saturating: sizes come from the registry, and an overflowing sum must not look small.
+        long size = layers.stream().mapToLong(ImageLayer::size).reduce(0, (a, b) -> a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b);
         if (size > settings.maxImageBytes()) {
             throw new RegistryPullException.ImageTooLarge(image, size, settings.maxImageBytes());
         }
@@ -119,7 +121,7 @@ public final class RegistryClient implements AutoCloseable {
         boolean done = false;
         try (VerifiedBlobStream in = openBlob(image, layer.blob())) {
             try (FileChannel file = FileChannel.open(partial, StandardOpenOption.WRITE);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(file)) {
+                    OutputStream out = Channels.newOutputStream(file)) {
                 copy(image, in, out);
                 in.verifyToEnd();
                 file.force(true);

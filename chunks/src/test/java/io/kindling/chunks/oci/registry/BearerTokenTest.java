@@ -190,6 +190,21 @@ class BearerTokenTest {
     }
 
     @Test
+    void layerSizesThatOverflowAreStillTooLarge() {
+        String layer = "{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\"sha256:" + "b".repeat(64)
+                + "\",\"size\":" + (Long.MAX_VALUE / 2 + 1) + "}";
+        manifests.put("huge", ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
+                + MediaTypes.OCI_CONFIG + "\",\"digest\":\"sha256:" + "c".repeat(64) + "\",\"size\":2},\"layers\":["
+                + layer + "," + layer + "]}").getBytes(StandardCharsets.UTF_8));
+        manifestTypes.put("huge", MediaTypes.OCI_MANIFEST);
+        try (RegistryClient client = client(ROBOT)) {
+            assertThatThrownBy(() -> client.resolve(image("huge"), Platform.LINUX_AMD64))
+                    .isInstanceOf(RegistryPullException.ImageTooLarge.class)
+                    .satisfies(e -> assertThat(((RegistryPullException.ImageTooLarge) e).size()).isEqualTo(Long.MAX_VALUE));
+        }
+    }
+
+    @Test
     void aBlobLongerThanItsDescriptorIsBad() throws Exception {
         try (RegistryClient client = client(ROBOT)) {
             PulledImage pulled = client.resolve(image("v1"), Platform.LINUX_AMD64);
