@@ -241,6 +241,31 @@ class RegistryClientTest {
     }
 
     @Test
+    void concurrentFetchesOfOneLayerLeaveOneCompleteFile() throws Exception {
+        // Random bytes under a gzip media type: the client hands layers on without looking inside.
+        byte[] random = new byte[4 * 1024 * 1024];
+        new java.util.Random(6).nextBytes(random);
+        Descriptor layer = layout.blob(MediaTypes.OCI_LAYER_GZIP, random);
+        layout.image("big", Platform.LINUX_AMD64, List.of(layer));
+        registry.push(layout, "big", "fn:big", false);
+        PulledImage pulled = client.resolve(registry.image("fn:big"), Platform.LINUX_AMD64);
+        Path layerDir = dir.resolve("layers");
+
+        List<java.util.concurrent.Future<FetchedLayer>> fetches = new java.util.ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 4; i++) {
+                fetches.add(threads.submit(() -> client.fetchLayer(pulled.resolved(), pulled.layers().getFirst(), layerDir)));
+            }
+        }
+        for (var fetch : fetches) {
+            assertThat(fetch.get().file()).hasBinaryContent(random);
+        }
+        try (var files = Files.list(layerDir)) {
+            assertThat(files).as("one layer file, no partial ones").containsExactly(layerDir.resolve(layer.digest().fileName()));
+        }
+    }
+
+    @Test
     void anImageOverTheLimitFailsBeforeAnyLayerIsDownloaded() throws Exception {
         List<Descriptor> layers = twoLayers();
         layout.image("v1", Platform.LINUX_AMD64, layers);
