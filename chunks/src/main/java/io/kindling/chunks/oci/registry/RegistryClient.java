@@ -380,12 +380,14 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Sends a request and waits at most the request timeout for the response headers; the body is
-     * read by the caller for as long as it takes. Not {@link HttpRequest.Builder#timeout}: from JDK 26
-     * on (JDK-8208693) it also bounds reading the body, which would cut off large layers.
+     * read by the caller for as long as it takes, as long as no read waits that long for the next
+     * bytes ({@link StallGuardedBody}). Not {@link HttpRequest.Builder#timeout}: from JDK 26 on
+     * (JDK-8208693) it bounds reading the whole body, which would cut off large layers.
      */
     static HttpResponse<InputStream> send(HttpClient http, RegistrySettings settings, ImageReference image, String where,
             HttpRequest request) throws RegistryPullException.Unreachable, InterruptedException {
-        CompletableFuture<HttpResponse<InputStream>> response = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        CompletableFuture<HttpResponse<InputStream>> response = http.sendAsync(request,
+                StallGuardedBody.handler(settings.requestTimeout()));
         try {
             return response.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

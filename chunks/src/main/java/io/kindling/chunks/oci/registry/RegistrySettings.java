@@ -13,7 +13,8 @@ import java.util.Set;
  * @param maxImageBytes the largest sum of compressed layer sizes pulled; Lambda allows 10 GiB
  *     uncompressed, so the compressed sum is a first gate checked before any layer is downloaded
  * @param connectTimeout how long to wait for a TCP (and TLS) connection
- * @param requestTimeout how long to wait for response headers (a layer's body may take longer)
+ * @param requestTimeout how long to wait for response headers, and for each next piece of a body
+ *     (a layer may take as long as it needs while bytes keep coming)
  */
 public record RegistrySettings(
         CredentialsLookup credentials,
