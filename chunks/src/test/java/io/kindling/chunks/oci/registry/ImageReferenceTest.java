@@ -14,6 +14,7 @@ class ImageReferenceTest {
     void readsReferencesTheWayDockerDoes() {
         assertThat(ImageReference.parse("python")).isEqualTo(new ImageReference("docker.io", "library/python", Optional.of("latest"), Optional.empty()));
         assertThat(ImageReference.parse("python:3.13")).isEqualTo(new ImageReference("docker.io", "library/python", Optional.of("3.13"), Optional.empty()));
+        assertThat(ImageReference.parse("docker.io/python")).isEqualTo(ImageReference.parse("python"));
         assertThat(ImageReference.parse("team/fn")).isEqualTo(new ImageReference("docker.io", "team/fn", Optional.of("latest"), Optional.empty()));
         assertThat(ImageReference.parse("127.0.0.1:5000/team/fn:v1")).isEqualTo(new ImageReference("127.0.0.1:5000", "team/fn", Optional.of("v1"), Optional.empty()));
         assertThat(ImageReference.parse("localhost/fn")).isEqualTo(new ImageReference("localhost", "fn", Optional.of("latest"), Optional.empty()));
