@@ -397,6 +397,63 @@ class LayerFlattenerTest {
         assertThat(dir.resolve("tree").resolve(unit)).hasContent("[Slice]");
     }
 
+    @Test
+    void theRootEntryGivesTheRootItsModeAndOwner() throws Exception {
+        LayerBlob layer = new TestLayer().dir("./", 0700, 0, 10).file("./etc/hosts", "h").writeTo(blob());
+
+        Path tree = dir.resolve("tree");
+        flattener.flatten(List.of(layer), tree, LIMITS);
+
+        assertThat(mode(tree)).isEqualTo(0700);
+        assertThat(owner(tree)).isEqualTo("0:10");
+        assertThat(tree.resolve("etc/hosts")).hasContent("h");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 5000})
+    void aSymlinkTargetMustBeAPossibleOne(int length) throws Exception {
+        LayerBlob layer = new TestLayer().symlink("link", "t".repeat(length)).writeTo(blob());
+
+        assertThatThrownBy(() -> flattener.flatten(List.of(layer), dir.resolve("tree"), LIMITS))
+                .isInstanceOfSatisfying(LayerRejected.class, e -> {
+                    assertThat(e.problem()).isEqualTo(LayerRejected.Problem.UNSAFE_PATH);
+                    assertThat(e.getMessage()).contains("'link'", "link target");
+                });
+    }
+
+    @Test
+    void aHardLinkCannotNameAFileThatComesLater() throws Exception {
+        LayerBlob layer = new TestLayer().hardlink("early", "late").file("late", "l").writeTo(blob());
+
+        assertThatThrownBy(() -> flattener.flatten(List.of(layer), dir.resolve("tree"), LIMITS))
+                .isInstanceOfSatisfying(LayerRejected.class, e -> {
+                    assertThat(e.problem()).isEqualTo(LayerRejected.Problem.BAD_HARDLINK);
+                    assertThat(e.getMessage()).contains("not in this or a lower layer");
+                });
+    }
+
+    @Test
+    void aHardLinkToAFileOfALowerLayerSharesItsInode() throws Exception {
+        LayerBlob base = new TestLayer().file("usr/bin/python3.12", "py").writeTo(blob());
+        LayerBlob upper = new TestLayer().hardlink("usr/bin/python3", "usr/bin/python3.12").writeTo(blob());
+
+        Path tree = dir.resolve("tree");
+        FlattenReport report = flattener.flatten(List.of(base, upper), tree, LIMITS);
+
+        assertThat(Files.isSameFile(tree.resolve("usr/bin/python3"), tree.resolve("usr/bin/python3.12"))).isTrue();
+        assertThat(report.hardlinks()).isEqualTo(1);
+    }
+
+    @Test
+    void aWhiteoutCannotNameItsParent() throws Exception {
+        LayerBlob base = new TestLayer().file("keep/me", "k").writeTo(blob());
+        LayerBlob upper = new TestLayer().file("keep/.wh...", "").writeTo(blob());
+
+        assertThatThrownBy(() -> flattener.flatten(List.of(base, upper), dir.resolve("tree"), LIMITS))
+                .isInstanceOfSatisfying(LayerRejected.class,
+                        e -> assertThat(e.problem()).isEqualTo(LayerRejected.Problem.UNSAFE_PATH));
+    }
+
     static TestLayer sampleBase() {
         return new TestLayer().file("etc/os-release", "ID=test").file("etc/motd", "hello");
     }
