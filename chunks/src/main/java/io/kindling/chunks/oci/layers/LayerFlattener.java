@@ -61,7 +61,7 @@ public final class LayerFlattener {
                 entries = apply(layers.get(i), i + 1, tree, budget, entries, limits);
             }
             return tree.finish(budget.used());
-        } catch (LayerRejected | IOException | RuntimeException | Error e) {
+        } catch (Throwable e) {
             try {
                 FileTrees.deleteRecursively(target);
             } catch (IOException | RuntimeException cleanup) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
@@ -59,7 +60,7 @@ final class LayerStreams {
     private static boolean startsWith(InputStream in, byte[] magic) throws IOException {
         in.mark(magic.length);
         try {
-            return java.util.Arrays.equals(in.readNBytes(magic.length), magic);
+            return Arrays.equals(in.readNBytes(magic.length), magic);
         } finally {
             in.reset();
         }

@@ -4,6 +4,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.kindling.chunks.EntryPaths;
 import io.kindling.chunks.FileTrees;
+import io.kindling.chunks.InvalidPackageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -335,7 +336,7 @@ final class TreeWriter {
     private void skip(String name, String why) {
         skipped++;
         if (skippedNotes.size() < FlattenReport.MAX_NOTES) {
-            skippedNotes.add("layer " + layer + ": " + io.kindling.chunks.InvalidPackageException.quote(name) + ": " + why);
+            skippedNotes.add("layer " + layer + ": " + InvalidPackageException.quote(name) + ": " + why);
         }
     }
 
