@@ -7,7 +7,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +76,7 @@ public final class LayerFlattener {
         long entries = entriesBefore;
         tree.beginLayer(number);
         try (InputStream layer = LayerStreams.open(blob.file(), budget);
-                TarArchiveInputStream tar = new TarArchiveInputStream(layer, StandardCharsets.UTF_8.name())) {
+                TarArchiveInputStream tar = new MetadataBoundedTarInputStream(layer)) {
             TarArchiveEntry entry;
             LayerRead content = new LayerRead(tar);
             while ((entry = nextEntry(tar, number, budget)) != null) {
@@ -104,6 +103,8 @@ public final class LayerFlattener {
             return tar.getNextEntry();
         } catch (LayerStreams.BudgetExceeded e) {
             throw LayerRejected.tooLarge(budget.limit());
+        } catch (MetadataBoundedTarInputStream.MetadataTooLarge e) {
+            throw LayerRejected.unsupportedEntry(number, "(tar metadata)", e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             // commons-compress reports a bad header, a bad checksum or broken compression this way.
             throw LayerRejected.corrupt(number, String.valueOf(e.getMessage()), e);

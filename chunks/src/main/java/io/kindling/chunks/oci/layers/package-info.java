@@ -18,7 +18,8 @@
  *   <li>owners (uid, gid) and modes, setuid and sticky bits included, are applied as the tar gives
  *       them (so flattening runs as root); times and extended attributes are not kept;
  *   <li>device nodes and fifos are skipped and listed in the {@link io.kindling.chunks.oci.layers.FlattenReport};
- *   <li>absolute names, {@code ..} segments, over-long names, sparse files, more than the limits'
+ *   <li>absolute names, {@code ..} segments, over-long names, sparse files, tar metadata entries
+ *       (long names, PAX headers) over 1 MiB, more than the limits'
  *       uncompressed bytes (Lambda's 10 GiB, counted as decompressed over all layers) or entries reject
  *       the image with a typed {@link io.kindling.chunks.oci.layers.LayerRejected}, and the partial
  *       tree is deleted.

@@ -341,6 +341,36 @@ class LayerFlattenerTest {
                         e -> assertThat(e.problem()).isEqualTo(LayerRejected.Problem.TOO_LARGE));
     }
 
+    @ParameterizedTest
+    // (commons-compress's writer will not write an arbitrary global PAX header; the reader's check covers it alike)
+    @ValueSource(bytes = {TarConstants.LF_GNUTYPE_LONGNAME, TarConstants.LF_GNUTYPE_LONGLINK,
+            TarConstants.LF_PAX_EXTENDED_HEADER_LC})
+    void aHugeLongNameOrPaxHeaderIsRefusedBeforeItIsRead(byte linkFlag) throws Exception {
+        // Read whole into the heap by commons-compress: a small blob could otherwise take gigabytes.
+        LayerBlob layer = new TestLayer().metadata(linkFlag, 8L * 1024 * 1024).writeTo(blob());
+        assertThat(Files.size(layer.file())).isLessThan(100_000);
+
+        assertThatThrownBy(() -> flattener.flatten(List.of(layer), dir.resolve("tree"), LIMITS))
+                .isInstanceOfSatisfying(LayerRejected.class, e -> {
+                    assertThat(e.problem()).isEqualTo(LayerRejected.Problem.UNSUPPORTED_ENTRY);
+                    assertThat(e.getMessage()).contains("8388608 bytes");
+                });
+        assertThat(dir.resolve("tree")).doesNotExist();
+    }
+
+    @Test
+    void longNamesWithinLinuxLimitsAreFine() throws Exception {
+        String name = "d".repeat(200) + "/" + "e".repeat(200) + "/" + "f".repeat(250);
+        String target = "/opt/" + "t".repeat(3000);
+        LayerBlob layer = new TestLayer().file(name, "long").symlink("link", target).writeTo(blob());
+
+        Path tree = dir.resolve("tree");
+        flattener.flatten(List.of(layer), tree, LIMITS);
+
+        assertThat(tree.resolve(name)).hasContent("long");
+        assertThat(Files.readSymbolicLink(tree.resolve("link")).toString()).isEqualTo(target);
+    }
+
     @Test
     void tooManyEntriesAreRefused() throws Exception {
         TestLayer layer = new TestLayer();

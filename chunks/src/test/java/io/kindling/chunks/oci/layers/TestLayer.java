@@ -61,6 +61,22 @@ final class TestLayer {
         return this;
     }
 
+    /** A metadata entry (GNU long name, PAX header) declaring {@code size} bytes of 'a's, then a file. */
+    TestLayer metadata(byte linkFlag, long size) {
+        entries.add(tar -> {
+            TarArchiveEntry entry = new TarArchiveEntry("././@LongLink", linkFlag, true);
+            entry.setSize(size);
+            tar.putArchiveEntry(entry);
+            byte[] block = new byte[64 * 1024];
+            java.util.Arrays.fill(block, (byte) 'a');
+            for (long left = size; left > 0; left -= block.length) {
+                tar.write(block, 0, (int) Math.min(block.length, left));
+            }
+            tar.closeArchiveEntry();
+        });
+        return file("after-metadata", "x");
+    }
+
     TestLayer symlink(String name, String target) {
         return add(name, TarConstants.LF_SYMLINK, 0777, 0, 0, target, null, 0);
     }
