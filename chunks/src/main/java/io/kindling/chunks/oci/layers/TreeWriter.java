@@ -127,6 +127,9 @@ final class TreeWriter {
             if (hardlinkTarget.equals(path)) {
                 return; // a link to itself: the file is already there, as it is
             }
+            if (hardlinkTarget.startsWith(path)) {
+                throw LayerRejected.badHardlink(layer, name, entry.getLinkName(), "is inside the directory it would replace");
+            }
         } else if (entry.isSparse() || entry.getLinkFlag() == TarConstants.LF_GNUTYPE_SPARSE) {
             // Written out whole, a sparse file's holes would cost disk the byte budget never saw.
             throw LayerRejected.unsupportedEntry(layer, name, "sparse files are not supported in image layers");

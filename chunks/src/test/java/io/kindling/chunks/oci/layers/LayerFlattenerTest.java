@@ -475,6 +475,29 @@ class LayerFlattenerTest {
     }
 
     @Test
+    void aHardLinkCannotReplaceTheDirectoryHoldingItsTarget() throws Exception {
+        LayerBlob base = new TestLayer().file("a/b", "b").writeTo(blob());
+        LayerBlob upper = new TestLayer().hardlink("a", "a/b").writeTo(blob());
+
+        assertThatThrownBy(() -> flattener.flatten(List.of(base, upper), dir.resolve("tree"), LIMITS))
+                .isInstanceOfSatisfying(LayerRejected.class, e -> {
+                    assertThat(e.problem()).isEqualTo(LayerRejected.Problem.BAD_HARDLINK);
+                    assertThat(e.getMessage()).contains("inside the directory it would replace");
+                });
+    }
+
+    @Test
+    void aHardLinkToASymlinkLinksTheSymlinkNotWhatItPointsTo() throws Exception {
+        LayerBlob layer = new TestLayer().symlink("lib64", "/etc/passwd").hardlink("lib64-again", "lib64").writeTo(blob());
+
+        Path tree = dir.resolve("tree");
+        flattener.flatten(List.of(layer), tree, LIMITS);
+
+        assertThat(Files.isSymbolicLink(tree.resolve("lib64-again"))).isTrue();
+        assertThat(Files.readSymbolicLink(tree.resolve("lib64-again")).toString()).isEqualTo("/etc/passwd");
+    }
+
+    @Test
     void aWhiteoutCannotNameItsParent() throws Exception {
         LayerBlob base = new TestLayer().file("keep/me", "k").writeTo(blob());
         LayerBlob upper = new TestLayer().file("keep/.wh...", "").writeTo(blob());
