@@ -177,14 +177,20 @@ final class TreeWriter {
         }
         whiteouts++;
         Path directory = existingDirectory(parent);
-        String key = join(parent, hidden);
-        if (directory == null || writtenThisLayer.contains(key)) {
+        if (directory == null) {
             return;
         }
+        String key = join(parent, hidden);
         Path path = directory.resolve(hidden);
         BasicFileAttributes existing = lstat(path);
-        if (existing != null) {
+        if (existing == null) {
+            return;
+        }
+        if (!writtenThisLayer.contains(key)) {
             delete(path, existing);
+        } else if (existing.isDirectory()) {
+            // This layer wrote below it already: what the lower layers had there goes, this layer's stays.
+            hideLowerContents(path, key);
         }
     }
 

@@ -101,6 +101,17 @@ class LayerFlattenerTest {
     }
 
     @Test
+    void aWhiteoutAfterItsLayerWroteBelowItHidesOnlyTheLowerContents() throws Exception {
+        LayerBlob base = new TestLayer().file("app/old", "o").writeTo(blob());
+        LayerBlob upper = new TestLayer().file("app/new", "n").whiteout("", "app").writeTo(blob());
+
+        Path tree = dir.resolve("tree");
+        flattener.flatten(List.of(base, upper), tree, LIMITS);
+
+        assertThat(listing(tree)).containsOnlyKeys("app", "app/new");
+    }
+
+    @Test
     void anOpaqueDirectoryHidesLowerContentsAndKeepsItsOwnLayersWhateverTheOrder() throws Exception {
         LayerBlob base = new TestLayer()
                 .file("data/lower", "l")
