@@ -74,6 +74,8 @@ class FlattenedImageTest {
             assertThat(mode(root.resolve("home/app"))).isEqualTo(0750);
             assertThat(owner(root.resolve("home/app/handler.py"))).isEqualTo("1000:1000");
             assertThat(owner(root.resolve("usr/lib/lib0.so"))).isEqualTo("0:0");
+            assertThat(Files.isSameFile(root.resolve("usr/lib/libalias.so"), root.resolve("usr/lib/lib0.so")))
+                    .as("a hard link stays one inode in the image").isTrue();
             assertThat(mode(root.resolve("usr/bin/helper"))).as("setuid survives the image").isEqualTo(04755);
             assertThat(Files.readSymbolicLink(root.resolve("bin")).toString()).isEqualTo("usr/bin");
             assertThat(Files.readString(root.resolve("home/app/handler.py"))).isEqualTo("def handler(e, c): return 'v1'\n");
@@ -112,7 +114,7 @@ class FlattenedImageTest {
         assertThat(again.unique()).as("pushing the same image again").isEqualTo(Tally.NONE);
     }
 
-    /** A base layer of a few MB of incompressible files, owned by root, with a setuid helper and a link. */
+    /** A base layer of a few MB of incompressible files, owned by root, with a setuid helper and links. */
     private static TestLayer base(long seed) {
         Random random = new Random(seed);
         TestLayer layer = new TestLayer().dir("usr").dir("usr/bin").dir("usr/lib");
@@ -121,7 +123,8 @@ class FlattenedImageTest {
             random.nextBytes(library);
             layer.file("usr/lib/lib" + i + ".so", library, 0755, 0, 0);
         }
-        return layer.file("usr/bin/helper", new byte[] {1, 2, 3}, 04755, 0, 0).symlink("bin", "usr/bin");
+        return layer.file("usr/bin/helper", new byte[] {1, 2, 3}, 04755, 0, 0).symlink("bin", "usr/bin")
+                .hardlink("usr/lib/libalias.so", "usr/lib/lib0.so");
     }
 
     /** An app layer owned by uid 1000. */
