@@ -6,40 +6,76 @@ import java.nio.file.InvalidPathException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns zip entry names and link targets into safe relative path segments, or rejects them. */
-final class EntryPaths {
+/**
+ * Turns archive entry names (zip entries, OCI layer tar entries) and link targets into safe relative
+ * path segments, or rejects them.
+ */
+public final class EntryPaths {
 
     /** Linux's PATH_MAX and NAME_MAX: longer names could never be extracted anyway. */
-    static final int MAX_PATH_BYTES = 4096;
+    public static final int MAX_PATH_BYTES = 4096;
 
-    static final int MAX_SEGMENT_BYTES = 255;
+    public static final int MAX_SEGMENT_BYTES = 255;
+
+    /** An entry name that could reach outside the extraction root, or could not be a file name here. */
+    public static final class UnsafePathException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        private UnsafePathException(String reason) {
+            super(reason);
+        }
+
+        /** Why the name is refused, as the end of a sentence ("it contains a '..' segment"). */
+        public String reason() {
+            return getMessage();
+        }
+    }
 
     private EntryPaths() {}
 
     /**
-     * The normalised segments of an entry name: empty and {@code .} segments dropped, everything that
-     * could reach outside the extraction root rejected. An empty result names the package root.
+     * The normalised segments of a zip entry name: empty and {@code .} segments dropped, everything
+     * that could reach outside the extraction root rejected. An empty result names the package root.
      */
     static List<String> normalise(String name) throws InvalidPackageException {
+        try {
+            return segments(name, true);
+        } catch (UnsafePathException e) {
+            throw InvalidPackageException.unsafePath(name, e.reason());
+        }
+    }
+
+    /**
+     * The normalised segments of a POSIX archive entry name (a tar entry of an OCI layer): empty and
+     * {@code .} segments dropped, absolute names, {@code ..} segments, NUL and names longer than Linux
+     * allows refused. Unlike a zip's, a backslash or a leading "c:" is an ordinary character here:
+     * Linux images hold such names (systemd's escaped unit names, {@code system-systemd\x2dfsck.slice}).
+     * An empty result names the root.
+     */
+    public static List<String> posixSegments(String name) throws UnsafePathException {
+        return segments(name, false);
+    }
+
+    private static List<String> segments(String name, boolean refuseWindowsSeparators) throws UnsafePathException {
         if (name.isEmpty()) {
-            throw InvalidPackageException.unsafePath(name, "the name is empty");
+            throw new UnsafePathException("the name is empty");
         }
         if (name.indexOf('\0') >= 0) {
-            throw InvalidPackageException.unsafePath(name, "it contains a NUL character");
+            throw new UnsafePathException("it contains a NUL character");
         }
         if (isAbsolute(name)) {
-            throw InvalidPackageException.unsafePath(name, "it is an absolute path");
+            throw new UnsafePathException("it is an absolute path");
         }
-        if (hasDriveLetter(name)) {
-            throw InvalidPackageException.unsafePath(name, "it starts with a drive letter");
+        if (refuseWindowsSeparators && hasDriveLetter(name)) {
+            throw new UnsafePathException("it starts with a drive letter");
         }
         // Windows tools treat '\' as a separator, so "..\x" means "../x" to them; no separator is
         // ambiguous if we refuse it outright.
-        if (name.indexOf('\\') >= 0) {
-            throw InvalidPackageException.unsafePath(name, "it contains a backslash; use '/' to separate directories");
+        if (refuseWindowsSeparators && name.indexOf('\\') >= 0) {
+            throw new UnsafePathException("it contains a backslash; use '/' to separate directories");
         }
         if (utf8Length(name) > MAX_PATH_BYTES) {
-            throw InvalidPackageException.unsafePath(name, "it is longer than " + MAX_PATH_BYTES + " bytes");
+            throw new UnsafePathException("it is longer than " + MAX_PATH_BYTES + " bytes");
         }
         List<String> segments = new ArrayList<>();
         for (String segment : name.split("/", -1)) {
@@ -47,11 +83,10 @@ final class EntryPaths {
                 continue;
             }
             if (segment.equals("..")) {
-                throw InvalidPackageException.unsafePath(name, "it contains a '..' segment");
+                throw new UnsafePathException("it contains a '..' segment");
             }
             if (utf8Length(segment) > MAX_SEGMENT_BYTES) {
-                throw InvalidPackageException.unsafePath(name,
-                        "a file name in it is longer than " + MAX_SEGMENT_BYTES + " bytes");
+                throw new UnsafePathException("a file name in it is longer than " + MAX_SEGMENT_BYTES + " bytes");
             }
             segments.add(segment);
         }
@@ -59,7 +94,7 @@ final class EntryPaths {
             // Names the platform can't encode (e.g. non-ASCII under a C locale) would fail mid-extraction.
             FileSystems.getDefault().getPath(String.join("/", segments));
         } catch (InvalidPathException e) {
-            throw InvalidPackageException.unsafePath(name, "it cannot be used as a file name on this server");
+            throw new UnsafePathException("it cannot be used as a file name on this server");
         }
         return segments;
     }

@@ -95,9 +95,10 @@ public final class InvalidPackageException extends Exception {
 
     /**
      * Names are attacker-chosen bytes: escape control characters so a message can't forge log lines or
-     * terminal escapes, and truncate absurdly long ones.
+     * terminal escapes, and truncate absurdly long ones. Used for every archive's entry names (zips,
+     * OCI layers).
      */
-    static String quote(String name) {
+    public static String quote(String name) {
         StringBuilder out = new StringBuilder(Math.min(name.length(), MAX_NAME_IN_MESSAGE) + 8).append('\'');
         int shown = 0;
         for (int i = 0; i < name.length(); i++) {

@@ -23,7 +23,10 @@ import java.util.UUID;
  * <ul>
  *   <li>{@code -T0}: every inode's time and the superblock's build time are 0, so when the tree was
  *       unpacked does not leak in (the files' own mtimes are ignored too);
- *   <li>{@code --all-root}: owner and group 0, whoever unpacked the tree;
+ *   <li>{@code --all-root}: owner and group 0, whoever unpacked the tree ({@link Ownership#ALL_ROOT}, for
+ *       zips, which carry no owner). A container image's tree keeps the owners its layers gave each
+ *       file ({@link Ownership#FROM_TREE}: the option is left out and the tree's uid and gid are
+ *       taken as they are, so the tree must be written by root);
  *   <li>{@code -U}: a fixed filesystem UUID; without it every build differs (random UUID);
  *   <li>{@code -x-1}: no extended attributes. Not in the original recipe: measured here, a
  *       {@code user.*} xattr on a source file changes the metadata image, and a host with SELinux
@@ -50,6 +53,14 @@ public final class ErofsBuilder {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
     static final String TOOL = "mkfs.erofs";
 
+    /** Whose files the image says they are. */
+    public enum Ownership {
+        /** Every inode owned by uid 0 and gid 0: a zip package carries no owner. */
+        ALL_ROOT,
+        /** Every inode owned as in the tree: a container image's files keep their layers' owners. */
+        FROM_TREE
+    }
+
     private final String tool;
     private final Duration timeout;
 
@@ -73,13 +84,18 @@ public final class ErofsBuilder {
      * or failure never leaves a half-built part under its final name.
      */
     public ErofsImage build(Path tree, Path metadata, Path blob) throws ImageBuildException {
+        return build(tree, metadata, blob, Ownership.ALL_ROOT);
+    }
+
+    /** As {@link #build(Path, Path, Path)}, with the inodes' owners as {@code ownership} says. */
+    public ErofsImage build(Path tree, Path metadata, Path blob, Ownership ownership) throws ImageBuildException {
         if (!Files.isDirectory(tree)) {
             throw new ImageBuildException.BadInput(tree + " is not a directory", null);
         }
         Path metadataTemp = temporary(metadata);
         Path blobTemp = temporary(blob);
         try {
-            HostCommand.Result result = HostCommand.run(command(tool, tree, metadataTemp, blobTemp), timeout);
+            HostCommand.Result result = HostCommand.run(command(tool, tree, metadataTemp, blobTemp, ownership), timeout);
             if (!result.succeeded()) {
                 throw new ImageBuildException.Failed(result.describe(), null);
             }
@@ -97,13 +113,15 @@ public final class ErofsBuilder {
     }
 
     /** The mkfs.erofs command line for a build; see the class comment for each option. */
-    static List<String> command(String tool, Path tree, Path metadata, Path blob) {
+    static List<String> command(String tool, Path tree, Path metadata, Path blob, Ownership ownership) {
         List<String> command = new ArrayList<>();
         command.add(tool);
         command.add("--quiet");
         command.add("-x-1");
         command.add("-T0");
-        command.add("--all-root");
+        if (ownership == Ownership.ALL_ROOT) {
+            command.add("--all-root");
+        }
         command.add("-U" + FILESYSTEM_UUID);
         command.add("--chunksize=" + CHUNK_SIZE);
         command.add("--blobdev=" + blob);

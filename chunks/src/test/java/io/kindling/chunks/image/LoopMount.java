@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A test's read-only loop mount of an image from plain files; close unmounts and detaches. */
-final class LoopMount implements AutoCloseable {
+public final class LoopMount implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final Path root;
     private final List<String> loops = new ArrayList<>();
@@ -17,7 +17,7 @@ final class LoopMount implements AutoCloseable {
         this.root = root;
     }
 
-    static LoopMount of(ErofsImage image, Path mountPoint) throws Exception {
+    public static LoopMount of(ErofsImage image, Path mountPoint) throws Exception {
         LoopMount mount = new LoopMount(Files.createDirectories(mountPoint));
         try {
             String meta = mount.attach(image.metadata());
@@ -31,7 +31,7 @@ final class LoopMount implements AutoCloseable {
         return mount;
     }
 
-    Path root() {
+    public Path root() {
         return root;
     }
 
