@@ -48,25 +48,102 @@ public final class LayerFlattener {
                 throw LayerRejected.unsupportedMediaType(i + 1, layers.get(i).mediaType());
             }
         }
+        try (Flattening flattening = open(target, limits)) {
+            for (LayerBlob layer : layers) {
+                flattening.apply(layer);
+            }
+            return flattening.finish();
+        }
+    }
+
+    /**
+     * Starts flattening onto {@code target}, which must not exist yet, one layer at a time: the caller
+     * can fetch a layer, {@linkplain Flattening#apply apply} it and delete its blob before fetching the
+     * next, so only one compressed layer is on disk beside the tree.
+     */
+    public Flattening open(Path target, FlattenLimits limits) throws IOException {
         if (Files.exists(target, NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(target.toString(), null, "the flattened tree's directory must be new");
         }
         Files.createDirectory(target);
-        try {
-            TreeWriter tree = new TreeWriter(target);
-            LayerStreams.UncompressedBudget budget = new LayerStreams.UncompressedBudget(limits.maxUncompressedBytes());
-            long entries = 0;
-            for (int i = 0; i < layers.size(); i++) {
-                entries = apply(layers.get(i), i + 1, tree, budget, entries, limits);
+        return new Flattening(target, limits);
+    }
+
+    /**
+     * A tree being flattened, layer by layer, base first. A failed {@link #apply}, or closing before
+     * {@link #finish}, deletes the tree; after {@link #finish} the tree is the caller's. One thread.
+     */
+    public static final class Flattening implements AutoCloseable {
+        private final Path target;
+        private final FlattenLimits limits;
+        private final TreeWriter tree;
+        private final LayerStreams.UncompressedBudget budget;
+        private int layers;
+        private long entries;
+        private boolean finished;
+        private boolean deleted;
+
+        private Flattening(Path target, FlattenLimits limits) {
+            this.target = target;
+            this.limits = limits;
+            this.tree = new TreeWriter(target);
+            this.budget = new LayerStreams.UncompressedBudget(limits.maxUncompressedBytes());
+        }
+
+        /**
+         * Applies the next layer onto the tree. The blob is only read: the caller may delete it once
+         * this returns.
+         *
+         * @throws LayerRejected if the layer is unsafe, corrupt or takes the image over the limits; the tree is gone
+         * @throws IOException if the tree could not be written; the tree is gone
+         */
+        public void apply(LayerBlob layer) throws LayerRejected, IOException {
+            if (finished || deleted) {
+                throw new IllegalStateException("the flattening of " + target + " is over");
             }
-            return tree.finish(budget.used());
-        } catch (Throwable e) {
+            layers++;
+            try {
+                if (!LayerStreams.isLayerMediaType(layer.mediaType())) {
+                    throw LayerRejected.unsupportedMediaType(layers, layer.mediaType());
+                }
+                entries = LayerFlattener.apply(layer, layers, tree, budget, entries, limits);
+            } catch (Throwable e) {
+                deleteTree(e);
+                throw e;
+            }
+        }
+
+        /** Sets the directories' modes (last, so a read-only directory could still be written into) and reports. */
+        public FlattenReport finish() throws IOException {
+            if (finished || deleted) {
+                throw new IllegalStateException("the flattening of " + target + " is over");
+            }
+            try {
+                FlattenReport report = tree.finish(budget.used());
+                finished = true;
+                return report;
+            } catch (Throwable e) {
+                deleteTree(e);
+                throw e;
+            }
+        }
+
+        /** Deletes the tree unless {@link #finish} returned. */
+        @Override
+        public void close() throws IOException {
+            if (!finished && !deleted) {
+                deleted = true;
+                FileTrees.deleteRecursively(target);
+            }
+        }
+
+        private void deleteTree(Throwable failure) {
+            deleted = true;
             try {
                 FileTrees.deleteRecursively(target);
             } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
+                failure.addSuppressed(cleanup);
             }
-            throw e;
         }
     }
 

@@ -42,6 +42,14 @@ public final class LayerRejected extends Exception {
         return problem;
     }
 
+    /**
+     * This rejection told about {@code image}: the same problem, the message prefixed with the image's
+     * name, for a caller that flattened the layers of an image it pulled.
+     */
+    public LayerRejected forImage(String image) {
+        return new LayerRejected(problem, "The image " + image + " was refused. " + getMessage(), this);
+    }
+
     static LayerRejected unsupportedMediaType(int layer, String mediaType) {
         return new LayerRejected(Problem.UNSUPPORTED_MEDIA_TYPE, "Layer " + layer + " has the media type "
                 + quote(mediaType) + ", which is not an image layer's (a tar, plain, gzip or zstd).", null);
