@@ -14,13 +14,13 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
 
 /** Builds a real layer tar, entry by entry in the order given, as a test's image layer. */
-final class TestLayer {
-    static final String TAR = "application/vnd.oci.image.layer.v1.tar";
-    static final String TAR_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
-    static final String TAR_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";
-    static final String DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+public final class TestLayer {
+    public static final String TAR = "application/vnd.oci.image.layer.v1.tar";
+    public static final String TAR_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public static final String TAR_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";
+    public static final String DOCKER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-    enum Compression { NONE, GZIP, ZSTD }
+    public enum Compression { NONE, GZIP, ZSTD }
 
     /** Writes an entry's header and, for a file, its bytes. */
     private interface Entry {
@@ -29,24 +29,24 @@ final class TestLayer {
 
     private final List<Entry> entries = new ArrayList<>();
 
-    TestLayer dir(String name, int mode, long uid, long gid) {
+    public TestLayer dir(String name, int mode, long uid, long gid) {
         return add(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR, mode, uid, gid, null, null, 0);
     }
 
-    TestLayer dir(String name) {
+    public TestLayer dir(String name) {
         return dir(name, 0755, 0, 0);
     }
 
-    TestLayer file(String name, String content) {
+    public TestLayer file(String name, String content) {
         return file(name, content.getBytes(StandardCharsets.UTF_8), 0644, 0, 0);
     }
 
-    TestLayer file(String name, byte[] content, int mode, long uid, long gid) {
+    public TestLayer file(String name, byte[] content, int mode, long uid, long gid) {
         return add(name, TarConstants.LF_NORMAL, mode, uid, gid, null, content, content.length);
     }
 
     /** A file of {@code size} zero bytes, streamed: for bombs and big layers without big arrays. */
-    TestLayer zeros(String name, long size) {
+    public TestLayer zeros(String name, long size) {
         entries.add(tar -> {
             TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
             entry.setSize(size);
@@ -62,7 +62,7 @@ final class TestLayer {
     }
 
     /** A metadata entry (GNU long name, PAX header) declaring {@code size} bytes of 'a's, then a file. */
-    TestLayer metadata(byte linkFlag, long size) {
+    public TestLayer metadata(byte linkFlag, long size) {
         entries.add(tar -> {
             TarArchiveEntry entry = new TarArchiveEntry("././@LongLink", linkFlag, true);
             entry.setSize(size);
@@ -77,27 +77,27 @@ final class TestLayer {
         return file("after-metadata", "x");
     }
 
-    TestLayer symlink(String name, String target) {
+    public TestLayer symlink(String name, String target) {
         return add(name, TarConstants.LF_SYMLINK, 0777, 0, 0, target, null, 0);
     }
 
-    TestLayer symlink(String name, String target, long uid, long gid) {
+    public TestLayer symlink(String name, String target, long uid, long gid) {
         return add(name, TarConstants.LF_SYMLINK, 0777, uid, gid, target, null, 0);
     }
 
-    TestLayer hardlink(String name, String target) {
+    public TestLayer hardlink(String name, String target) {
         return add(name, TarConstants.LF_LINK, 0644, 0, 0, target, null, 0);
     }
 
-    TestLayer whiteout(String directory, String hidden) {
+    public TestLayer whiteout(String directory, String hidden) {
         return file((directory.isEmpty() ? "" : directory + "/") + ".wh." + hidden, "");
     }
 
-    TestLayer opaque(String directory) {
+    public TestLayer opaque(String directory) {
         return file(directory + "/.wh..wh..opq", "");
     }
 
-    TestLayer special(String name, byte linkFlag) {
+    public TestLayer special(String name, byte linkFlag) {
         return add(name, linkFlag, 0666, 0, 0, null, null, 0);
     }
 
@@ -121,7 +121,7 @@ final class TestLayer {
         return this;
     }
 
-    LayerBlob writeTo(Path file, Compression compression) throws IOException {
+    public LayerBlob writeTo(Path file, Compression compression) throws IOException {
         try (OutputStream raw = Files.newOutputStream(file);
                 OutputStream compressed = switch (compression) {
                     case NONE -> new NonClosing(raw);
@@ -144,7 +144,7 @@ final class TestLayer {
         return new LayerBlob(file, mediaType);
     }
 
-    LayerBlob writeTo(Path file) throws IOException {
+    public LayerBlob writeTo(Path file) throws IOException {
         return writeTo(file, Compression.GZIP);
     }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * its storage under the test's directory, optionally behind an htpasswd file; its access log is
  * kept to count the requests a pull made. Images are pushed into it with skopeo.
  */
-final class LocalRegistry implements AutoCloseable {
+public final class LocalRegistry implements AutoCloseable {
     private static final String BINARY = "/usr/bin/docker-registry";
     private final Process process;
     private final int port;
@@ -39,12 +39,12 @@ final class LocalRegistry implements AutoCloseable {
         this.credentials = credentials;
     }
 
-    static LocalRegistry start(Path dir) throws Exception {
+    public static LocalRegistry start(Path dir) throws Exception {
         return start(dir, Optional.empty());
     }
 
     /** A registry that only lets {@code credentials} pull and push (basic auth over an htpasswd file, bcrypt as it requires). */
-    static LocalRegistry start(Path dir, Optional<RegistryCredentials> credentials) throws Exception {
+    public static LocalRegistry start(Path dir, Optional<RegistryCredentials> credentials) throws Exception {
         assertThat(Path.of(BINARY)).as("Debian's docker-registry (bin/test installs it)").isExecutable();
         Path storage = Files.createDirectories(dir.resolve("storage"));
         String auth = "";
@@ -96,11 +96,11 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:<port>}, as the registry part of an image reference. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
-    ImageReference image(String repositoryAndTag) {
+    public ImageReference image(String repositoryAndTag) {
         return ImageReference.parse(address() + "/" + repositoryAndTag);
     }
 
@@ -108,7 +108,7 @@ final class LocalRegistry implements AutoCloseable {
      * Pushes {@code tag} of an OCI layout to {@code repository:tag} here, keeping the manifests' bytes
      * (so their digests stay what the layout says); {@code all} pushes every image of an index.
      */
-    void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all) throws Exception {
+    public void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all) throws Exception {
         push(layout, tag, repositoryAndTag, all, false);
     }
 
@@ -116,7 +116,7 @@ final class LocalRegistry implements AutoCloseable {
      * Pushes as {@link #push(OciLayoutBuilder, String, String, boolean)} does, or with {@code asDocker}
      * converted by skopeo to Docker's schema 2 (manifest, manifest list and layer media types; new digests).
      */
-    void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all, boolean asDocker) throws Exception {
+    public void push(OciLayoutBuilder layout, String tag, String repositoryAndTag, boolean all, boolean asDocker) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "--quiet",
                 "--dest-tls-verify=false"));
         command.addAll(asDocker ? List.of("--format", "v2s2") : List.of("--preserve-digests"));
@@ -134,20 +134,20 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** Where the registry keeps a blob's bytes (distribution's filesystem layout). */
-    Path blobData(BlobDigest digest) {
+    public Path blobData(BlobDigest digest) {
         return storage.resolve("docker/registry/v2/blobs/sha256").resolve(digest.hex().substring(0, 2))
                 .resolve(digest.hex()).resolve("data");
     }
 
     /** How many GET requests for the blob the access log shows. */
-    long blobDownloads(BlobDigest digest) throws IOException {
+    public long blobDownloads(BlobDigest digest) throws IOException {
         String request = "\"GET /v2/";
         try (var lines = Files.lines(log)) {
             return lines.filter(line -> line.contains(request) && line.contains("/blobs/" + digest + " ")).count();
         }
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 

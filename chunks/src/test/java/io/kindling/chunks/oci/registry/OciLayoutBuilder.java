@@ -23,28 +23,28 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * Writes an OCI image layout (oci-layout, index.json, blobs/sha256/…) for skopeo to push: tar
  * layers, plain or gzip'ed, a config, manifests, and image indexes over several platforms.
  */
-final class OciLayoutBuilder {
+public final class OciLayoutBuilder {
     private final ObjectMapper json = new ObjectMapper();
     private final Path dir;
     private final Map<String, Descriptor> tags = new LinkedHashMap<>();
     private final Map<BlobDigest, byte[]> blobs = new LinkedHashMap<>();
 
-    OciLayoutBuilder(Path dir) throws IOException {
+    public OciLayoutBuilder(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
         Files.createDirectories(dir.resolve("blobs/sha256"));
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    byte[] bytes(BlobDigest digest) {
+    public byte[] bytes(BlobDigest digest) {
         return blobs.get(digest).clone();
     }
 
     /** Any bytes as a blob of {@code mediaType}. */
-    Descriptor blob(String mediaType, byte[] bytes) throws IOException {
+    public Descriptor blob(String mediaType, byte[] bytes) throws IOException {
         BlobDigest digest = BlobDigest.of(bytes);
         Files.write(dir.resolve("blobs/sha256").resolve(digest.hex()), bytes);
         blobs.put(digest, bytes.clone());
@@ -52,7 +52,7 @@ final class OciLayoutBuilder {
     }
 
     /** A tar of {@code files} (path → content), gzip'ed or not. */
-    Descriptor layer(Map<String, String> files, boolean gzip) throws IOException {
+    public Descriptor layer(Map<String, String> files, boolean gzip) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (OutputStream compressed = gzip ? new GzipCompressorOutputStream(bytes) : bytes;
                 TarArchiveOutputStream tar = new TarArchiveOutputStream(compressed)) {
@@ -69,7 +69,7 @@ final class OciLayoutBuilder {
     }
 
     /** A tar of {@code files} compressed with Debian's zstd (commons-compress needs zstd-jni for it, which is not here). */
-    Descriptor zstdLayer(Map<String, String> files) throws Exception {
+    public Descriptor zstdLayer(Map<String, String> files) throws Exception {
         Path tar = Files.createTempFile(dir, "layer", ".tar");
         Path zst = dir.resolve(tar.getFileName() + ".zst");
         Files.write(tar, bytes(layer(files, false).digest()));
@@ -85,7 +85,7 @@ final class OciLayoutBuilder {
     }
 
     /** An image config for {@code platform} running {@code entrypoint}. */
-    Descriptor config(Platform platform, List<String> entrypoint, List<String> cmd, List<String> env, String workingDir,
+    public Descriptor config(Platform platform, List<String> entrypoint, List<String> cmd, List<String> env, String workingDir,
             String user, List<Descriptor> layers) throws IOException {
         ObjectNode root = json.createObjectNode().put("architecture", platform.architecture()).put("os", platform.os());
         ObjectNode config = root.putObject("config");
@@ -100,11 +100,11 @@ final class OciLayoutBuilder {
     }
 
     /** A simple image config for {@code platform}. */
-    Descriptor config(Platform platform, List<Descriptor> layers) throws IOException {
+    public Descriptor config(Platform platform, List<Descriptor> layers) throws IOException {
         return config(platform, List.of("/bin/handler"), List.of("serve"), List.of("PATH=/usr/bin:/bin"), "/var/task", "1000", layers);
     }
 
-    Descriptor manifest(Descriptor config, List<Descriptor> layers) throws IOException {
+    public Descriptor manifest(Descriptor config, List<Descriptor> layers) throws IOException {
         ObjectNode manifest = json.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_MANIFEST);
         manifest.set("config", node(config));
         ArrayNode array = manifest.putArray("layers");
@@ -113,7 +113,7 @@ final class OciLayoutBuilder {
     }
 
     /** An image index listing each manifest for its platform. */
-    Descriptor index(Map<Platform, Descriptor> manifests) throws IOException {
+    public Descriptor index(Map<Platform, Descriptor> manifests) throws IOException {
         ObjectNode index = json.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_INDEX);
         ArrayNode array = index.putArray("manifests");
         manifests.forEach((platform, manifest) -> array.add(node(manifest).set("platform",
@@ -122,7 +122,7 @@ final class OciLayoutBuilder {
     }
 
     /** Names {@code manifest} (or an index) {@code tag} in index.json. */
-    void tag(String tag, Descriptor manifest) throws IOException {
+    public void tag(String tag, Descriptor manifest) throws IOException {
         tags.put(tag, manifest);
         ObjectNode index = json.createObjectNode().put("schemaVersion", 2);
         ArrayNode array = index.putArray("manifests");
@@ -137,7 +137,7 @@ final class OciLayoutBuilder {
     }
 
     /** A one-platform image of {@code layers} tagged {@code tag}; returns the manifest. */
-    Descriptor image(String tag, Platform platform, List<Descriptor> layers) throws IOException {
+    public Descriptor image(String tag, Platform platform, List<Descriptor> layers) throws IOException {
         Descriptor manifest = manifest(config(platform, layers), new ArrayList<>(layers));
         tag(tag, manifest);
         return manifest;
