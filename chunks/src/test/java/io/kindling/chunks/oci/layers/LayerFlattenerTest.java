@@ -68,6 +68,42 @@ class LayerFlattenerTest {
     }
 
     @Test
+    void layersAppliedOneAtATimeGiveTheSameTreeAndTheBlobCanGoAfterEach() throws Exception {
+        Path tree = dir.resolve("tree");
+        try (LayerFlattener.Flattening flattening = flattener.open(tree, LIMITS)) {
+            LayerBlob base = new TestLayer().file("etc/gone", "x").file("etc/keep", "k").writeTo(blob());
+            flattening.apply(base);
+            Files.delete(base.file());
+            LayerBlob top = new TestLayer().whiteout("etc", "gone").writeTo(blob());
+            flattening.apply(top);
+            Files.delete(top.file());
+            FlattenReport report = flattening.finish();
+            assertThat(report.whiteouts()).isEqualTo(1);
+        }
+        assertThat(tree.resolve("etc/keep")).as("the tree is the caller's after finish").hasContent("k");
+        assertThat(tree.resolve("etc/gone")).doesNotExist();
+    }
+
+    @Test
+    void aFlatteningClosedUnfinishedOrFailedLeavesNoTree() throws Exception {
+        Path unfinished = dir.resolve("unfinished");
+        try (LayerFlattener.Flattening flattening = flattener.open(unfinished, LIMITS)) {
+            flattening.apply(new TestLayer().file("a", "a").writeTo(blob()));
+        }
+        assertThat(unfinished).doesNotExist();
+
+        Path failed = dir.resolve("failed");
+        try (LayerFlattener.Flattening flattening = flattener.open(failed, LIMITS)) {
+            flattening.apply(new TestLayer().file("a", "a").writeTo(blob()));
+            LayerBlob escaping = new TestLayer().file("../x", "x").writeTo(blob());
+            assertThatThrownBy(() -> flattening.apply(escaping)).isInstanceOf(LayerRejected.class)
+                    .hasMessageContaining("Layer 2");
+            assertThat(failed).as("deleted as the layer failed").doesNotExist();
+            assertThatThrownBy(() -> flattening.apply(escaping)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void whiteoutsDeleteAFileAndADirectoryOfLowerLayers() throws Exception {
         LayerBlob base = new TestLayer()
                 .file("etc/keep", "k").file("etc/old.conf", "o")
