@@ -25,6 +25,8 @@
  *       tree is deleted.
  * </ul>
  * Memory is a few 64 KiB buffers plus one path per entry of the layer being applied and one per
- * directory; disk is the tree itself.
+ * directory; disk is the tree itself. {@link io.kindling.chunks.oci.layers.LayerFlattener#open} takes
+ * the layers one at a time ({@code apply}, then {@code finish}), so a caller can delete each blob once
+ * it is applied.
  */
 package io.kindling.chunks.oci.layers;
