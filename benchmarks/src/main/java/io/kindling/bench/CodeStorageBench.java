@@ -508,7 +508,7 @@ final class CodeStorageBench {
     }
 
     /** Whether anything is mounted below {@code dir} (field 5 of /proc/self/mountinfo is the mount point). */
-    private static boolean mountedUnder(Path dir) throws IOException {
+    static boolean mountedUnder(Path dir) throws IOException {
         String prefix = dir + "/";
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] fields = line.split(" ");

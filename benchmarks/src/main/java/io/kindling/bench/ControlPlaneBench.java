@@ -29,7 +29,10 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *       beside synchronous invokes, and one quiet event behind a noisy function's backlog;</li>
  *   <li>code storage: chunk ingest beside {@code sha256sum}, dedupe of a one-file change and the bytes a first invoke
  *       fetches through a real server, cold start of a 200 MiB package beside a 1 MiB one, and chunk reads per tier
- *       beside plain file reads and SHA-256.</li>
+ *       beside plain file reads and SHA-256;</li>
+ *   <li>container images: import throughput beside {@code sha256sum} with its peak heap and scratch, bytes fetched at
+ *       the first invoke of a small, a 10 GiB and a Debian python3 image, cold start of the 10 GiB image beside the
+ *       small one.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -92,6 +95,9 @@ public final class ControlPlaneBench {
         }
         if (settings.runs(BenchSettings.Section.STORAGE)) {
             new CodeStorageBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.IMAGES)) {
+            new ImageBench(settings, workDir, credentials).run(report);
         }
     }
 
