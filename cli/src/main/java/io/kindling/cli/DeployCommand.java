@@ -88,7 +88,7 @@ final class DeployCommand implements Callable<Integer> {
                         .matched().response().orElseThrow().configuration();
             } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
                 // The waiter gives up on LastUpdateStatus Failed; the reason is in the configuration.
-                FunctionConfiguration failed = lambda.getFunctionConfiguration(r -> r.functionName(name));
+                var failed = lambda.getFunctionConfiguration(r -> r.functionName(name));
                 spec.commandLine().getErr().printf("deploy of %s failed (%s): %s%n", name,
                         failed.lastUpdateStatusReasonCodeAsString(), failed.lastUpdateStatusReason());
                 return 1;

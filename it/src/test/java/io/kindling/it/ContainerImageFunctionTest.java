@@ -138,13 +138,18 @@ class ContainerImageFunctionTest {
         lambda().createFunction(r -> r.functionName("img-dedupe-1").packageType(PackageType.IMAGE)
                 .role(TestServer.ROLE).code(c -> c.imageUri(one)));
         lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("img-dedupe-1"));
-        JsonNode before = SERVER.kindling().get("/kindling/2026-11-27/storage");
+        JsonNode before = await().atMost(Duration.ofSeconds(30)).until(
+                () -> SERVER.kindling().get("/kindling/2026-11-27/storage"),
+                stats -> stats.path("LogicalBytes").asLong() > 5L << 20);
 
         String two = push(REGISTRIES.open, "dedupe:two", layout -> imageLayers(layout, "dedupe two"));
         lambda().createFunction(r -> r.functionName("img-dedupe-2").packageType(PackageType.IMAGE)
                 .role(TestServer.ROLE).code(c -> c.imageUri(two)));
         lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("img-dedupe-2"));
-        JsonNode after = SERVER.kindling().get("/kindling/2026-11-27/storage");
+        // The figures are recomputed at most every 5 s.
+        JsonNode after = await().atMost(Duration.ofSeconds(30)).until(
+                () -> SERVER.kindling().get("/kindling/2026-11-27/storage"),
+                stats -> stats.path("Images").asLong() > before.path("Images").asLong());
 
         long logical = after.path("LogicalBytes").asLong() - before.path("LogicalBytes").asLong();
         long stored = after.path("StoredBytes").asLong() - before.path("StoredBytes").asLong();
