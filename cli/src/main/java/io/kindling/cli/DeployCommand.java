@@ -16,10 +16,13 @@ import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
+import software.amazon.awssdk.services.lambda.model.PackageType;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true,
-        description = "Create a function, or update its code and configuration if it exists.")
+        description = {"Create a function, or update its code and configuration if it exists.",
+                "Code is a directory or zip (with --runtime and --handler), or a container image in an OCI registry"
+                        + " (--image REF, optionally with --entry-point/--command/--working-dir overriding the image's)."})
 final class DeployCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -27,13 +30,31 @@ final class DeployCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Function name.")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DIR|ZIP", description = "A directory to zip, or a ready .zip package.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DIR|ZIP",
+            description = "A directory to zip, or a ready .zip package (not with --image).")
     Path source;
 
-    @Option(names = "--runtime", required = true, description = "e.g. provided.al2023, java21.")
+    @Option(names = "--image", paramLabel = "REF",
+            description = "A container image: registry/repository:tag or registry/repository@sha256:digest. The server "
+                    + "pulls it (PackageType Image).")
+    String image;
+
+    @Option(names = "--entry-point", paramLabel = "ARG", split = ",",
+            description = "Image functions: replaces the image's ENTRYPOINT (comma-separated arguments).")
+    java.util.List<String> entryPoint;
+
+    @Option(names = "--command", paramLabel = "ARG", split = ",",
+            description = "Image functions: replaces the image's CMD (comma-separated arguments).")
+    java.util.List<String> command;
+
+    @Option(names = "--working-dir", paramLabel = "DIR",
+            description = "Image functions: replaces the image's WORKDIR.")
+    String workingDirectory;
+
+    @Option(names = "--runtime", description = "Zip functions: e.g. provided.al2023, java21.")
     String runtime;
 
-    @Option(names = "--handler", required = true, description = "Handler, e.g. bootstrap or example.Handler::handleRequest.")
+    @Option(names = "--handler", description = "Zip functions: e.g. bootstrap or example.Handler::handleRequest.")
     String handler;
 
     @Option(names = "--role", defaultValue = "arn:aws:iam::000000000000:role/kindling",
@@ -58,15 +79,57 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        byte[] zip = packageBytes();
+        Code code = code();
         try (LambdaClient lambda = client.client(new ProgressInterceptor(spec.commandLine().getErr(), "uploading"))) {
-            FunctionConfiguration result = exists(lambda) ? update(lambda, zip) : create(lambda, zip);
-            FunctionConfiguration ready = lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName(name))
-                    .matched().response().orElseThrow().configuration();
+            FunctionConfiguration result = exists(lambda) ? update(lambda, code) : create(lambda, code);
+            FunctionConfiguration ready;
+            try {
+                ready = lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName(name))
+                        .matched().response().orElseThrow().configuration();
+            } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+                // The waiter gives up on LastUpdateStatus Failed; the reason is in the configuration.
+                var failed = lambda.getFunctionConfiguration(r -> r.functionName(name));
+                spec.commandLine().getErr().printf("deploy of %s failed (%s): %s%n", name,
+                        failed.lastUpdateStatusReasonCodeAsString(), failed.lastUpdateStatusReason());
+                return 1;
+            }
             out.printf("deployed %s (%s, CodeSha256 %s, State %s)%n", result.functionName(), ready.version(),
                     ready.codeSha256(), ready.stateAsString());
         }
         return 0;
+    }
+
+    /** The code to deploy: a zip's bytes, or an image reference. */
+    private record Code(byte[] zip, String imageUri) {}
+
+    private Code code() throws IOException {
+        if ((image == null) == (source == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give either DIR|ZIP (with --runtime and --handler) or --image REF");
+        }
+        if (image != null) {
+            if (runtime != null || handler != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--runtime and --handler are for zip "
+                        + "functions; an image's ENTRYPOINT and CMD (or --entry-point/--command) say what to start");
+            }
+            return new Code(null, image);
+        }
+        if (runtime == null || handler == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a zip function needs --runtime and --handler");
+        }
+        if (entryPoint != null || command != null || workingDirectory != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--entry-point, --command and --working-dir are for image functions (--image)");
+        }
+        return new Code(packageBytes(), null);
+    }
+
+    private software.amazon.awssdk.services.lambda.model.ImageConfig imageConfig() {
+        if (entryPoint == null && command == null && workingDirectory == null) {
+            return null;
+        }
+        return software.amazon.awssdk.services.lambda.model.ImageConfig.builder().entryPoint(entryPoint)
+                .command(command).workingDirectory(workingDirectory).build();
     }
 
     private byte[] packageBytes() throws IOException {
@@ -90,20 +153,30 @@ final class DeployCommand implements Callable<Integer> {
         }
     }
 
-    private FunctionConfiguration create(LambdaClient lambda, byte[] zip) {
-        var created = lambda.createFunction(r -> r.functionName(name).runtime(runtime).handler(handler).role(role)
-                .memorySize(memory).timeout(timeout).description(description)
-                .environment(e -> e.variables(environment.isEmpty() ? null : environment))
-                .code(c -> c.zipFile(SdkBytes.fromByteArrayUnsafe(zip))));
+    private FunctionConfiguration create(LambdaClient lambda, Code code) {
+        var created = lambda.createFunction(r -> {
+            r.functionName(name).role(role).memorySize(memory).timeout(timeout).description(description)
+                    .environment(e -> e.variables(environment.isEmpty() ? null : environment));
+            if (code.imageUri() != null) {
+                r.packageType(PackageType.IMAGE).code(c -> c.imageUri(code.imageUri())).imageConfig(imageConfig());
+            } else {
+                r.runtime(runtime).handler(handler).code(c -> c.zipFile(SdkBytes.fromByteArrayUnsafe(code.zip())));
+            }
+        });
         return FunctionConfiguration.builder().functionName(created.functionName()).build();
     }
 
-    private FunctionConfiguration update(LambdaClient lambda, byte[] zip) {
+    private FunctionConfiguration update(LambdaClient lambda, Code code) {
         lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName(name));
-        lambda.updateFunctionCode(r -> r.functionName(name).zipFile(SdkBytes.fromByteArrayUnsafe(zip)));
+        if (code.imageUri() != null) {
+            lambda.updateFunctionCode(r -> r.functionName(name).imageUri(code.imageUri()));
+        } else {
+            lambda.updateFunctionCode(r -> r.functionName(name).zipFile(SdkBytes.fromByteArrayUnsafe(code.zip())));
+        }
         lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName(name));
         var updated = lambda.updateFunctionConfiguration(r -> r.functionName(name).runtime(runtime).handler(handler)
                 .role(role).memorySize(memory).timeout(timeout).description(description)
+                .imageConfig(code.imageUri() != null ? imageConfig() : null)
                 .environment(environment.isEmpty() ? null
                         : software.amazon.awssdk.services.lambda.model.Environment.builder().variables(environment).build()));
         return FunctionConfiguration.builder().functionName(updated.functionName()).build();

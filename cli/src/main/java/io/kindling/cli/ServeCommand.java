@@ -108,6 +108,16 @@ final class ServeCommand implements Callable<Integer> {
                     + "on hosts without FUSE or loop devices")
     boolean noImageMounts;
 
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
+            description = "A container registry pulled over plain http; repeat for more (loopback always is; every other"
+                    + " registry is https)")
+    java.util.Set<String> insecureRegistries = new java.util.LinkedHashSet<>();
+
+    @Option(names = "--registry-credentials", paramLabel = "FILE",
+            description = "Credentials for container registries, in Docker's config.json format (e.g. "
+                    + "~/.docker/config.json after docker login); must be mode 0600")
+    Path registryCredentials;
+
     private ChunkStoreConfig chunks() {
         ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
         return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, chunkDiskCacheMb << 20,
@@ -140,7 +150,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
                 accountConcurrency, worker, new ScalingRate(scalingStep, ScalingRate.LAMBDA.period()),
-                events(), chunks());
+                events(), chunks()).withRegistries(insecureRegistries, Optional.ofNullable(registryCredentials));
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

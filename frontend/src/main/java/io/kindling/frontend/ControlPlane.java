@@ -59,9 +59,13 @@ final class ControlPlane {
     private final EventInvokeConfigs eventInvokeConfigs;
     private final ProvisionedConfigs provisionedConfigs;
 
+    /** Resolves ImageUri when code is set to a container image. */
+    private final ContainerImages images;
+
     ControlPlane(Registry registry, CodeIntake intake, CodeLocations codeLocations, Arns arns, ObjectMapper json,
                  io.kindling.chunks.PackageLimits packageLimits, Invoker invoker, FunctionLogReader logs,
-                 AsyncEvents events, ConcurrencyCounter counter) {
+                 AsyncEvents events, ConcurrencyCounter counter, ContainerImages images) {
+        this.images = images;
         this.invoker = invoker;
         this.events = events;
         this.counter = counter;
@@ -122,10 +126,16 @@ final class ControlPlane {
         var settings = validator.forCreate(r);
         Map<String, String> tags = r.tags() == null ? Map.of() : r.tags();
         validateTags(tags);
+        boolean publish = Boolean.TRUE.equals(r.publish());
+        if (settings.isImage()) {
+            Registry.ImageCode image = image(r.code().imageUri(), r.code().zipFile(), r.code().s3Bucket(),
+                    settings.architectures().getFirst());
+            FunctionVersion v = registry.createFunction(ref.name(), settings, image, tags, publish);
+            return new ApiResult(201, render.configuration(v, false), ref.name());
+        }
         byte[] zip = zipFile(r.code().zipFile(), r.code().s3Bucket(), r.code().imageUri());
         try (CodeIntake.Staged staged = intake.stage(zip)) {
-            FunctionVersion v = registry.createFunction(ref.name(), settings, staged.code(), tags,
-                    Boolean.TRUE.equals(r.publish()));
+            FunctionVersion v = registry.createFunction(ref.name(), settings, staged.code(), tags, publish);
             return new ApiResult(201, render.configuration(v, false), ref.name());
         }
     }
@@ -135,23 +145,52 @@ final class ControlPlane {
         FunctionRef ref = unqualified(call);
         Requests.UpdateFunctionCode r = body(call, Requests.UpdateFunctionCode.class);
         SettingsValidator.architectures(r.architectures());
-        byte[] zip = zipFile(r.zipFile(), r.s3Bucket(), r.imageUri());
-        // A missing function is reported as such, before the package is inspected.
+        // A missing function is reported as such, before the package is inspected or the image resolved.
         registry.function(ref.name());
+        FunctionVersion current = registry.resolve(ref.name(), null);
+        boolean publish = Boolean.TRUE.equals(r.publish());
+        if (current.settings().isImage()) {
+            Registry.ImageCode image = image(r.imageUri(), r.zipFile(), r.s3Bucket(),
+                    current.settings().architectures().getFirst());
+            if (Boolean.TRUE.equals(r.dryRun())) {
+                return new ApiResult(200, render.configuration(current, false), ref.name());
+            }
+            FunctionVersion v = registry.updateCode(ref.name(), image, r.revisionId(), publish);
+            return new ApiResult(200, render.configuration(v, false), ref.name());
+        }
+        if (r.imageUri() != null) {
+            throw new RequestException.InvalidParameter("Please don't provide ImageUri when updating a function with"
+                    + " packageType Zip.");
+        }
+        byte[] zip = zipFile(r.zipFile(), r.s3Bucket(), r.imageUri());
         try (CodeIntake.Staged staged = intake.stage(zip)) {
             if (Boolean.TRUE.equals(r.dryRun())) {
-                return new ApiResult(200, render.configuration(registry.resolve(ref.name(), null), false), ref.name());
+                return new ApiResult(200, render.configuration(current, false), ref.name());
             }
-            FunctionVersion v = registry.updateCode(ref.name(), staged.code(), r.revisionId(),
-                    Boolean.TRUE.equals(r.publish()));
+            FunctionVersion v = registry.updateCode(ref.name(), staged.code(), r.revisionId(), publish);
             return new ApiResult(200, render.configuration(v, false), ref.name());
+        }
+    }
+
+    /** An image function's code: an ImageUri and nothing else, resolved in its registry now. */
+    private Registry.ImageCode image(String imageUri, byte[] zipFile, String s3Bucket, String architecture)
+            throws RequestException, InterruptedException {
+        if (zipFile != null || s3Bucket != null) {
+            throw new RequestException.InvalidParameter("Please provide ImageUri when creating or updating a function"
+                    + " with packageType Image; ZipFile and S3 locations are for packageType Zip.");
+        }
+        new Violations().required("code.imageUri", imageUri).length("code.imageUri", imageUri, 1, 2048).throwIfAny();
+        try {
+            return images.resolve(imageUri, architecture);
+        } catch (ContainerImages.ImageUnavailable e) {
+            throw new RequestException.InvalidParameter(e.getMessage());
         }
     }
 
     private byte[] zipFile(byte[] zipFile, String s3Bucket, String imageUri) throws RequestException {
         if (imageUri != null) {
-            throw new RequestException.InvalidParameter("Kindling does not support container image code (ImageUri) yet;"
-                    + " upload a zip as ZipFile.");
+            throw new RequestException.InvalidParameter("ImageUri is for functions of package type Image; create the"
+                    + " function with PackageType Image, or upload a zip as ZipFile.");
         }
         if (s3Bucket != null) {
             throw new RequestException.InvalidParameter("Kindling accepts code as ZipFile only; S3Bucket/S3Key code"
@@ -171,8 +210,10 @@ final class ControlPlane {
         FunctionRef ref = qualified(call);
         FunctionVersion v = registry.resolve(ref.name(), ref.qualifier());
         FunctionRecord f = registry.function(ref.name());
-        return new ApiResult(200, new GetFunctionResponse(render.configuration(v, ref.qualifier() != null),
-                new FunctionCodeLocation("S3", codeLocations.url(v.code().sha256Hex())),
+        FunctionCodeLocation code = v.code().image()
+                .map(image -> FunctionCodeLocation.image(image.imageUri(), image.resolvedImageUri()))
+                .orElseGet(() -> FunctionCodeLocation.zip(codeLocations.url(v.code().sha256Hex())));
+        return new ApiResult(200, new GetFunctionResponse(render.configuration(v, ref.qualifier() != null), code,
                 f.tags().isEmpty() ? null : f.tags(),
                 f.reservedConcurrency().isPresent() ? new Concurrency(f.reservedConcurrency().getAsInt()) : null),
                 ref.name());
@@ -187,7 +228,17 @@ final class ControlPlane {
     private ApiResult updateConfiguration(ApiCall call) throws RequestException, RegistryException {
         FunctionRef ref = unqualified(call);
         Requests.UpdateFunctionConfiguration r = body(call, Requests.UpdateFunctionConfiguration.class);
-        FunctionVersion v = registry.updateSettings(ref.name(), validator.forUpdate(r), r.revisionId());
+        var change = validator.forUpdate(r);
+        FunctionVersion current = registry.resolve(ref.name(), null);
+        if (current.settings().isImage() && (r.runtime() != null || r.handler() != null)) {
+            throw new RequestException.InvalidParameter("Runtime and Handler cannot be set for functions of package"
+                    + " type Image.");
+        }
+        if (!current.settings().isImage() && r.imageConfig() != null) {
+            throw new RequestException.InvalidParameter("ImageConfig is supported only for functions of package type"
+                    + " Image.");
+        }
+        FunctionVersion v = registry.updateSettings(ref.name(), change, r.revisionId());
         return new ApiResult(200, render.configuration(v, false), ref.name());
     }
 
@@ -222,7 +273,9 @@ final class ControlPlane {
         FunctionRef ref = unqualified(call);
         Requests.PublishVersion r = body(call, Requests.PublishVersion.class);
         new Violations().length("description", r.description(), 0, 256).throwIfAny();
-        String sha = r.codeSha256() == null ? null : hexOfBase64(r.codeSha256());
+        // An image's CodeSha256 is reported in hex (its manifest digest), a zip's in base64.
+        String sha = r.codeSha256() == null ? null
+                : r.codeSha256().matches("[0-9a-f]{64}") ? r.codeSha256() : hexOfBase64(r.codeSha256());
         FunctionVersion v = registry.publishVersion(ref.name(), sha, r.description(), r.revisionId());
         return new ApiResult(201, render.configuration(v, true), ref.name());
     }

@@ -67,7 +67,7 @@ public final class FrontendHandler extends Handler.Abstract {
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
                            int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker,
                            FunctionLogReader logs, AsyncEvents events, ConcurrencyCounter counter,
-                           NodeStatus node) {}
+                           NodeStatus node, ContainerImages images) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
@@ -89,7 +89,7 @@ public final class FrontendHandler extends Handler.Abstract {
         this.controlPlane = new ControlPlane(registry,
                 new CodeIntake(settings.stagingDir(), settings.packageLimits(), settings.maxConcurrentUploads()),
                 codeLocations, settings.arns(), json, settings.packageLimits(), settings.invoker(), settings.logs(),
-                settings.events(), settings.counter());
+                settings.events(), settings.counter(), settings.images());
         this.invocations = new Invocations(registry, settings.invoker(), settings.events(), settings.counter(),
                 settings.arns(), json.getFactory());
         this.queues = new EventQueues(settings.events(), registry, settings.arns());

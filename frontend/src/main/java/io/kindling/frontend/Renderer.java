@@ -9,6 +9,7 @@ import io.kindling.wire.AliasRoutingConfig;
 import io.kindling.wire.EnvironmentResponse;
 import io.kindling.wire.EphemeralStorageResponse;
 import io.kindling.wire.FunctionConfiguration;
+import io.kindling.wire.ImageConfigResponse;
 import io.kindling.wire.LoggingConfig;
 import io.kindling.wire.TracingConfigResponse;
 import java.time.ZoneOffset;
@@ -43,12 +44,14 @@ final class Renderer {
                 s.runtime(),
                 s.role(),
                 s.handler(),
-                v.code().size(),
+                // Lambda reports images with CodeSize 0: their bytes live in the registry, not in the code quota.
+                v.code().isImage() ? 0 : v.code().size(),
                 s.description(),
                 s.timeoutSeconds(),
                 s.memoryMb(),
                 LAST_MODIFIED.format(v.lastModified()),
-                codeSha256(v.code().sha256Hex()),
+                // A zip's CodeSha256 is base64; an image's is its manifest digest in hex, as in ResolvedImageUri.
+                v.code().isImage() ? v.code().sha256Hex() : codeSha256(v.code().sha256Hex()),
                 v.version(),
                 s.environment().isEmpty() ? null : new EnvironmentResponse(s.environment(), null),
                 new TracingConfigResponse(s.tracingMode()),
@@ -63,7 +66,8 @@ final class Renderer {
                 s.architectures(),
                 new EphemeralStorageResponse(s.ephemeralStorageMb()),
                 new LoggingConfig(logging.logFormat(), logging.applicationLogLevel(), logging.systemLogLevel(),
-                        logging.logGroup() == null ? "/aws/lambda/" + v.functionName() : logging.logGroup()));
+                        logging.logGroup() == null ? "/aws/lambda/" + v.functionName() : logging.logGroup()),
+                s.imageConfig() == null ? null : new ImageConfigResponse(s.imageConfig()));
     }
 
     AliasConfiguration alias(Alias a) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.registry.FunctionSettings;
 import io.kindling.wire.DeadLetterConfig;
 import io.kindling.wire.Environment;
+import io.kindling.wire.ImageConfig;
 import io.kindling.wire.LoggingConfig;
 import io.kindling.wire.Requests;
 import io.kindling.wire.VpcConfig;
@@ -46,6 +47,7 @@ final class SettingsValidator {
     static final Pattern ENV_KEY = Pattern.compile("[a-zA-Z]([a-zA-Z0-9_])+");
     static final Pattern LOG_GROUP = Pattern.compile("[\\.\\-_/#A-Za-z0-9]+");
     static final int ENVIRONMENT_LIMIT_BYTES = 4096;
+    static final int MAX_IMAGE_CONFIG_ITEMS = 1500;
     private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
 
     private final ObjectMapper json;
@@ -60,31 +62,69 @@ final class SettingsValidator {
                 r.ephemeralStorage() == null ? null : r.ephemeralStorage().size(), r.environment(),
                 r.tracingConfig() == null ? null : r.tracingConfig().mode(), r.loggingConfig());
         v.oneOf("packageType", r.packageType(), List.of("Zip", "Image"));
+        imageConfig(v, r.imageConfig());
         if (r.architectures() != null && r.architectures().size() != 1) {
             v.add("architectures", r.architectures(), r.architectures().isEmpty()
                     ? "Member must have length greater than or equal to 1" : "Member must have length less than or equal to 1");
         }
         v.throwIfAny();
         deadLetter(r.deadLetterConfig());
-        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.imageConfig(), r.snapStart());
+        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.snapStart());
         if (r.codeSigningConfigArn() != null) {
             throw unsupported("CodeSigningConfigArn (code signing)");
         }
-        if ("Image".equals(r.packageType())) {
-            throw unsupported("PackageType Image (container image functions)");
+        boolean image = "Image".equals(r.packageType());
+        if (image) {
+            if (r.runtime() != null || r.handler() != null) {
+                throw new RequestException.InvalidParameter("Runtime and Handler cannot be set for functions of"
+                        + " package type Image: the image's ENTRYPOINT and CMD, or ImageConfig, say what to start.");
+            }
+        } else {
+            if (r.imageConfig() != null) {
+                throw new RequestException.InvalidParameter("ImageConfig is supported only for functions of package"
+                        + " type Image.");
+            }
+            if (r.runtime() == null || r.handler() == null) {
+                throw new RequestException.InvalidParameter("Runtime and Handler are mandatory parameters for functions"
+                        + " created with deployment packages.");
+            }
+            runtimeSupported(r.runtime());
         }
-        if (r.runtime() == null || r.handler() == null) {
-            throw new RequestException.InvalidParameter("Runtime and Handler are mandatory parameters for functions"
-                    + " created with deployment packages.");
-        }
-        runtimeSupported(r.runtime());
         environment(r.environment());
-        return new FunctionSettings("Zip", r.runtime(), r.role(), r.handler(),
+        return new FunctionSettings(image ? "Image" : "Zip", r.runtime(), r.role(), r.handler(),
                 r.description() == null ? "" : r.description(), orDefault(r.timeout(), 3), orDefault(r.memorySize(), 128),
                 r.environment() == null || r.environment().variables() == null ? Map.of() : r.environment().variables(),
                 r.ephemeralStorage() == null ? 512 : r.ephemeralStorage().size(), architectures(r.architectures()),
                 r.tracingConfig() == null || r.tracingConfig().mode() == null ? "PassThrough" : r.tracingConfig().mode(),
-                logging(r.loggingConfig(), null));
+                logging(r.loggingConfig(), null), r.imageConfig());
+    }
+
+    /**
+     * Lambda's ImageConfig constraints: at most 1,500 EntryPoint and Command items, a WorkingDirectory of at most 1,000
+     * characters. Kindling also wants it absolute, as the sandbox starts there.
+     */
+    static void imageConfig(Violations v, ImageConfig config) {
+        if (config == null) {
+            return;
+        }
+        if (config.entryPoint() != null && config.entryPoint().size() > MAX_IMAGE_CONFIG_ITEMS) {
+            v.add("imageConfig.entryPoint", config.entryPoint(), "Member must have length less than or equal to "
+                    + MAX_IMAGE_CONFIG_ITEMS);
+        }
+        if (config.command() != null && config.command().size() > MAX_IMAGE_CONFIG_ITEMS) {
+            v.add("imageConfig.command", config.command(), "Member must have length less than or equal to "
+                    + MAX_IMAGE_CONFIG_ITEMS);
+        }
+        v.length("imageConfig.workingDirectory", config.workingDirectory(), 0, 1000);
+        if (config.workingDirectory() != null && !config.workingDirectory().isEmpty()
+                && !config.workingDirectory().startsWith("/")) {
+            v.add("imageConfig.workingDirectory", config.workingDirectory(), "Member must be an absolute path");
+        }
+        for (List<String> items : java.util.Arrays.asList(config.entryPoint(), config.command())) {
+            if (items != null && items.stream().anyMatch(item -> item == null || item.indexOf('\0') >= 0)) {
+                v.add("imageConfig", items, "Members must be strings without NUL");
+            }
+        }
     }
 
     /** Validates an update and returns the change to apply to the current settings (null members keep their value). */
@@ -96,7 +136,10 @@ final class SettingsValidator {
                 r.tracingConfig() == null ? null : r.tracingConfig().mode(), r.loggingConfig());
         v.throwIfAny();
         deadLetter(r.deadLetterConfig());
-        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.imageConfig(), r.snapStart());
+        Violations images = new Violations();
+        imageConfig(images, r.imageConfig());
+        images.throwIfAny();
+        unsupported(r.layers(), r.vpcConfig(), r.fileSystemConfigs(), r.kMSKeyArn(), r.snapStart());
         if (r.runtime() != null) {
             runtimeSupported(r.runtime());
         }
@@ -109,7 +152,7 @@ final class SettingsValidator {
                 r.ephemeralStorage() == null ? s.ephemeralStorageMb() : r.ephemeralStorage().size(),
                 s.architectures(),
                 r.tracingConfig() == null || r.tracingConfig().mode() == null ? s.tracingMode() : r.tracingConfig().mode(),
-                logging(r.loggingConfig(), s.logging()));
+                logging(r.loggingConfig(), s.logging()), r.imageConfig() == null ? s.imageConfig() : r.imageConfig());
     }
 
     private static void check(Violations v, String role, String handler, String description, Integer timeout,
@@ -215,7 +258,7 @@ final class SettingsValidator {
     }
 
     private static void unsupported(List<String> layers, VpcConfig vpc, List<Map<String, Object>> fileSystems, String kmsKey,
-                                    Map<String, Object> imageConfig, Map<String, Object> snapStart)
+                                    Map<String, Object> snapStart)
             throws RequestException {
         List<String> asked = new ArrayList<>();
         if (layers != null && !layers.isEmpty()) {
@@ -230,9 +273,6 @@ final class SettingsValidator {
         }
         if (kmsKey != null && !kmsKey.isEmpty()) {
             asked.add("KMSKeyArn");
-        }
-        if (imageConfig != null && !imageConfig.isEmpty()) {
-            asked.add("ImageConfig");
         }
         if (snapStart != null && snapStart.get("ApplyOn") != null && !"None".equals(snapStart.get("ApplyOn"))) {
             asked.add("SnapStart");

@@ -31,7 +31,7 @@ final class Database implements AutoCloseable {
     /** Migrations in order; the SQLite {@code user_version} pragma records how many have run. */
     private static final SchemaMigrations MIGRATIONS = new SchemaMigrations("registry", "/db/migration",
             List.of("V1__functions_versions_aliases.sql",
-            "V2__event_invoke_and_provisioned_concurrency.sql"));
+            "V2__event_invoke_and_provisioned_concurrency.sql", "V3__container_images.sql"));
 
     @FunctionalInterface
     interface Work<T> {

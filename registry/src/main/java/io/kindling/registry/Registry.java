@@ -56,7 +56,7 @@ public final class Registry implements AutoCloseable {
             + " function versions.";
     private static final String VERSION_COLUMNS = "function_name, version_number, settings, code_sha256, code_size,"
             + " revision_id, last_modified, state, state_reason, state_reason_code, update_status, update_reason,"
-            + " update_reason_code";
+            + " update_reason_code, image";
 
     /** Told when a version's code needs preparing before the version can become Active. */
     @FunctionalInterface
@@ -64,10 +64,30 @@ public final class Registry implements AutoCloseable {
         void codePending(String functionName, String sha256Hex);
     }
 
+    /** Code for a new or updated version: a zip package staged by the frontend, or a resolved container image. */
+    public sealed interface NewCode permits StagedCode, ImageCode {
+        CodeRef ref();
+    }
+
     /** An inspected package waiting in a temporary file to be committed with the version that uses it. */
-    public record StagedCode(Path file, PackageSummary summary) {
-        CodeRef ref() {
+    public record StagedCode(Path file, PackageSummary summary) implements NewCode {
+        @Override
+        public CodeRef ref() {
             return new CodeRef(summary.sha256Hex(), summary.zippedSize());
+        }
+    }
+
+    /**
+     * A container image resolved in its registry (its manifest and config read, no layer fetched yet): the version
+     * waits in Pending / InProgress while the server imports it.
+     *
+     * @param manifestSha256Hex the platform manifest's digest, hex: the version's code identity (CodeSha256)
+     * @param size the sum of the image's compressed layer sizes
+     */
+    public record ImageCode(String manifestSha256Hex, long size, ContainerImage image) implements NewCode {
+        @Override
+        public CodeRef ref() {
+            return new CodeRef(manifestSha256Hex, size, Optional.of(image));
         }
     }
 
@@ -129,7 +149,7 @@ public final class Registry implements AutoCloseable {
     // ---------------------------------------------------------------- functions and versions
 
     /** Creates the function with its $LATEST; with {@code publish} also version 1, which is returned. */
-    public FunctionVersion createFunction(String name, FunctionSettings settings, StagedCode code,
+    public FunctionVersion createFunction(String name, FunctionSettings settings, NewCode code,
                                           Map<String, String> tags, boolean publish) throws RegistryException {
         FunctionVersion created = withStoredCode(code, () -> db.transaction(c -> {
             if (functionRow(c, name).isPresent()) {
@@ -146,7 +166,7 @@ public final class Registry implements AutoCloseable {
         return created;
     }
 
-    public FunctionVersion updateCode(String name, StagedCode code, String expectedRevision, boolean publish)
+    public FunctionVersion updateCode(String name, NewCode code, String expectedRevision, boolean publish)
             throws RegistryException {
         String[] replaced = new String[1];
         FunctionVersion updated = withStoredCode(code, () -> db.transaction(c -> {
@@ -337,12 +357,30 @@ public final class Registry implements AutoCloseable {
 
     /** Marks every version waiting for this package as failed, with a reason a person understands. */
     public void codeFailed(String name, String sha256Hex, String reason) throws RegistryException {
+        codeFailed(name, sha256Hex, reason, "InternalError");
+    }
+
+    /**
+     * As {@link #codeFailed(String, String, String)}, with Lambda's StateReasonCode for the failure, e.g.
+     * {@code InvalidImage}, {@code ImageAccessDenied} or {@code ImageDeleted}.
+     */
+    public void codeFailed(String name, String sha256Hex, String reason, String reasonCode) throws RegistryException {
         db.transaction(c -> {
             for (FunctionVersion v : waitingFor(c, name, sha256Hex)) {
-                writeStatus(c, v, v.status().failed(reason, "InternalError"));
+                writeStatus(c, v, v.status().failed(reason, reasonCode));
             }
             return null;
         });
+    }
+
+    /**
+     * The container image behind code {@code sha256Hex} of function {@code name}, if that code is an image: what the
+     * server imports before the versions waiting for it can become Active.
+     */
+    public Optional<ContainerImage> containerImage(String name, String sha256Hex) throws RegistryException {
+        return db.transaction(c -> queryVersions(c, "SELECT " + VERSION_COLUMNS + " FROM versions WHERE function_name = ?"
+                + " AND code_sha256 = ? AND image IS NOT NULL LIMIT 1", name, sha256Hex).stream()
+                .flatMap(v -> v.code().image().stream()).findFirst());
     }
 
     private void settle(String name, String sha256Hex, VersionStatus status) throws RegistryException {
@@ -974,12 +1012,14 @@ public final class Registry implements AutoCloseable {
      * row references it yet. If the transaction is refused, the package goes again unless
      * something else references it.
      */
-    private <T> T withStoredCode(StagedCode code, Commit<T> transaction) throws RegistryException {
+    private <T> T withStoredCode(NewCode code, Commit<T> transaction) throws RegistryException {
         String sha = code.ref().sha256Hex();
         pinned.merge(sha, 1, Integer::sum);
         boolean committed = false;
         try {
-            codeStore.put(code.file(), code.summary());
+            if (code instanceof StagedCode zip) {
+                codeStore.put(zip.file(), zip.summary());
+            }
             T result = transaction.run();
             committed = true;
             return result;
@@ -1115,10 +1155,11 @@ public final class Registry implements AutoCloseable {
 
     private static void insertVersion(Connection c, FunctionVersion v) throws SQLException {
         VersionStatus s = v.status();
-        update(c, "INSERT INTO versions(" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        update(c, "INSERT INTO versions(" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 v.functionName(), v.number(), toJson(v.settings()), v.code().sha256Hex(), v.code().size(),
                 v.revisionId(), v.lastModified().toString(), s.state().name(), s.stateReason(), s.stateReasonCode(),
-                s.lastUpdateStatus().name(), s.lastUpdateStatusReason(), s.lastUpdateStatusReasonCode());
+                s.lastUpdateStatus().name(), s.lastUpdateStatusReason(), s.lastUpdateStatusReasonCode(),
+                v.code().image().map(Registry::toJson).orElse(null));
     }
 
     private static void replaceLatest(Connection c, FunctionVersion v) throws SQLException {
@@ -1133,7 +1174,9 @@ public final class Registry implements AutoCloseable {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     out.add(new FunctionVersion(rs.getString(1), rs.getLong(2), fromJson(rs.getString(3), FunctionSettings.class),
-                            new CodeRef(rs.getString(4), rs.getLong(5)), rs.getString(6), Instant.parse(rs.getString(7)),
+                            new CodeRef(rs.getString(4), rs.getLong(5), Optional.ofNullable(rs.getString(14))
+                                    .map(image -> fromJson(image, ContainerImage.class))),
+                            rs.getString(6), Instant.parse(rs.getString(7)),
                             new VersionStatus(VersionStatus.State.valueOf(rs.getString(8)), rs.getString(9), rs.getString(10),
                                     VersionStatus.UpdateStatus.valueOf(rs.getString(11)), rs.getString(12), rs.getString(13))));
                 }

@@ -3,11 +3,16 @@ package io.kindling.server;
 import io.kindling.chunks.CodeStore;
 import io.kindling.chunks.image.ImageBuildException;
 import io.kindling.chunks.ingest.IngestReport;
+import io.kindling.chunks.oci.ImportedImage;
+import io.kindling.chunks.oci.layers.LayerRejected;
+import io.kindling.chunks.oci.registry.RegistryPullException;
+import io.kindling.registry.ContainerImage;
 import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Prepares committed code so its versions can leave Pending / InProgress: unpacks the zip, builds the
  * tree's deterministic EROFS image and stores it as chunks with its sealed manifest
- * ({@link CodeImageStore}). The code becomes Active only once the manifest is durable; an activation
+ * ({@link CodeImageStore}); for a container image, pulls it layer by layer, flattens it and stores its root the same
+ * way ({@link ContainerImageSource}), keyed by its manifest digest. The code becomes Active only once the manifest is durable; an activation
  * interrupted anywhere (crash, kill -9) is resumed at the next start and completes, reusing the chunks
  * already stored. Without mkfs.erofs on the host the image step is skipped (logged once) and the worker
  * binds the unpacked tree, as before images.
@@ -33,11 +39,13 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
     private final CodeStore codeStore;
     private final Registry registry;
     private final CodeImageStore images;
+    private final ContainerImageSource containerImages;
     private final AtomicBoolean toolMissingLogged = new AtomicBoolean();
     private final Semaphore slots = new Semaphore(PARALLEL);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("code-activation-", 0).factory());
 
-    CodeActivation(CodeStore codeStore, Registry registry, CodeImageStore images) {
+    CodeActivation(CodeStore codeStore, Registry registry, CodeImageStore images, ContainerImageSource containerImages) {
+        this.containerImages = containerImages;
         this.codeStore = codeStore;
         this.registry = registry;
         this.images = images;
@@ -96,21 +104,80 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
         try {
             slots.acquire();
             try {
-                Path tree = codeStore.unpacked(sha256Hex);
-                storeImage(functionName, sha256Hex, tree);
+                Optional<ContainerImage> image = registry.containerImage(functionName, sha256Hex);
+                if (image.isPresent()) {
+                    importImage(functionName, sha256Hex, image.get());
+                } else {
+                    storeImage(functionName, sha256Hex, codeStore.unpacked(sha256Hex));
+                }
                 registry.codeReady(functionName, sha256Hex);
             } finally {
                 slots.release();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ImageRefused e) {
+            log.warn("container image {} of function {} refused: {}", sha256Hex, functionName, e.getMessage());
+            failed(functionName, sha256Hex, e.getMessage(), e.reasonCode);
         } catch (Exception e) {
             log.error("could not prepare code {} of function {}", sha256Hex, functionName, e);
-            try {
-                registry.codeFailed(functionName, sha256Hex, "Kindling could not prepare the code package: " + e.getMessage());
-            } catch (RegistryException again) {
-                log.error("could not record the failure for function {}", functionName, again);
-            }
+            failed(functionName, sha256Hex, "Kindling could not prepare the code package: " + e.getMessage(),
+                    "InternalError");
+        }
+    }
+
+    private void failed(String functionName, String sha256Hex, String reason, String reasonCode) {
+        try {
+            registry.codeFailed(functionName, sha256Hex, reason, reasonCode);
+        } catch (RegistryException again) {
+            log.error("could not record the failure for function {}", functionName, again);
+        }
+    }
+
+    /**
+     * Pulls, flattens and stores a container image, unless its image is stored already (the same image in another
+     * function, or an import a crash interrupted after the manifest was written). Failures the image's owner can act
+     * on become {@link ImageRefused} with Lambda's StateReasonCode; Kindling's own (disk full, mkfs.erofs missing)
+     * stay exceptions and become InternalError.
+     */
+    private void importImage(String functionName, String manifestSha256Hex, ContainerImage image) throws Exception {
+        if (images.hasImage(manifestSha256Hex)) {
+            return;
+        }
+        long started = System.nanoTime();
+        ImportedImage<CodeImageStore.StoredImage> imported;
+        try {
+            imported = containerImages.importInto(images, image, manifestSha256Hex);
+        } catch (RegistryPullException e) {
+            throw new ImageRefused(e.getMessage(), switch (e) {
+                case RegistryPullException.NotFound notFound -> "ImageDeleted";
+                case RegistryPullException.AuthFailed denied -> "ImageAccessDenied";
+                case RegistryPullException.Unreachable unreachable -> "ImageAccessDenied";
+                case RegistryPullException.RegistryError error -> "ImageAccessDenied";
+                case RegistryPullException.UnsupportedMediaType unsupported -> "InvalidImage";
+                case RegistryPullException.NoMatchingPlatform platform -> "InvalidImage";
+                case RegistryPullException.ImageTooLarge tooLarge -> "InvalidImage";
+                case RegistryPullException.BadLayer bad -> "InvalidImage";
+                case RegistryPullException.BadManifest bad -> "InvalidImage";
+            });
+        } catch (LayerRejected e) {
+            throw new ImageRefused(e.getMessage(), "InvalidImage");
+        }
+        IngestReport report = imported.stored().report();
+        log.info("image {} of function {} imported in {} ms: {} bytes in {} chunks, {} new, {} reused, {} zero",
+                image.resolvedImageUri(), functionName, (System.nanoTime() - started) / 1_000_000,
+                report.total().bytes(), report.total().chunks(), report.unique().bytes(), report.reused().bytes(),
+                report.zero().bytes());
+    }
+
+    /** A container image its owner must fix: unreachable, unknown, refused, or not something Kindling can run. */
+    private static final class ImageRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String reasonCode;
+
+        ImageRefused(String message, String reasonCode) {
+            super(message);
+            this.reasonCode = reasonCode;
         }
     }
 

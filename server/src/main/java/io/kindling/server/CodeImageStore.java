@@ -126,11 +126,22 @@ final class CodeImageStore {
      * meanwhile (a concurrent store of the same package), it stays, and this store's chunks are left to collection.
      */
     StoredImage store(String sha256Hex, Path tree) throws ImageBuildException, IOException {
+        return store(sha256Hex, tree, ErofsBuilder.Ownership.ALL_ROOT);
+    }
+
+    /**
+     * As {@link #store(String, Path)}, with the owners the image records: {@link ErofsBuilder.Ownership#ALL_ROOT} for
+     * zip packages (whoever unpacked them), {@link ErofsBuilder.Ownership#FROM_TREE} for a container image's flattened
+     * root, whose layers say who owns what. {@code sha256Hex} names the code: a zip's SHA-256, or an image's manifest
+     * digest.
+     */
+    StoredImage store(String sha256Hex, Path tree, ErofsBuilder.Ownership ownership) throws ImageBuildException,
+            IOException {
         Path build = Files.createTempDirectory(scratch, sha256Hex + ".");
         // Pinned from before each put until the manifest is durable: see ChunkPins.
         try (ChunkPins.Holder pinned = pins.holder()) {
             ErofsImage image = builder.build(tree, build.resolve(ImagePart.METADATA.fileName()),
-                    build.resolve(ImagePart.BLOB.fileName()));
+                    build.resolve(ImagePart.BLOB.fileName()), ownership);
             Map<String, Path> parts = new LinkedHashMap<>();
             for (ImagePart part : ImagePart.values()) {
                 parts.put(part.fileName(), image.file(part));
@@ -153,6 +164,11 @@ final class CodeImageStore {
             uses.merge(sha256Hex, 1, Integer::sum);
         }
         return new ImageUse(sha256Hex);
+    }
+
+    /** Where container images are flattened while they are imported: emptied at open, like the builds' scratch. */
+    Path scratch() {
+        return scratch;
     }
 
     /**

@@ -60,11 +60,14 @@ public final class KindlingServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final Credentials credentials;
+    private final ContainerImageSource containerImages;
     private boolean closed;
 
     private KindlingServer(ServerConfig config, DataDirectory dataDir, Registry registry, CodeActivation activation,
                            ChunkGarbageCollector chunkGc, Invoker invoker, AsyncAndConcurrency async, FunctionLogs logs,
-                           Server jetty, ServerConnector connector, Credentials credentials) {
+                           Server jetty, ServerConnector connector, Credentials credentials,
+                           ContainerImageSource containerImages) {
+        this.containerImages = containerImages;
         this.chunkGc = chunkGc;
         this.async = async;
         this.logs = logs;
@@ -84,6 +87,7 @@ public final class KindlingServer implements AutoCloseable {
         FunctionLogs logs = null;
         AsyncAndConcurrency async = null;
         ChunkGarbageCollector chunkGc = null;
+        ContainerImageSource containerImages = null;
         try {
             clearStaging(dataDir.stagingDir());
             var keys = accessKeys(config, dataDir.root);
@@ -92,7 +96,8 @@ public final class KindlingServer implements AutoCloseable {
             Registry registry = new Registry(dataDir.registryFile(), codeStore, Clock.systemUTC(),
                     new Registry.ConcurrencyLimits(config.accountConcurrency(), 100));
             CodeImageStore images = CodeImageStore.open(dataDir.root, config.chunks());
-            CodeActivation activation = new CodeActivation(codeStore, registry, images);
+            containerImages = new ContainerImageSource(config.registries().settings());
+            CodeActivation activation = new CodeActivation(codeStore, registry, images, containerImages);
             registry.onCodePending(activation);
             activation.resumePending();
             activation.backfillImages();
@@ -122,7 +127,7 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker, new StoredLogReader(logs), async.events(), async.counter(), status));
+                    invoker, new StoredLogReader(logs), async.events(), async.counter(), status, containerImages));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
@@ -142,8 +147,11 @@ public final class KindlingServer implements AutoCloseable {
             }
             log.info("Kindling listening on {} (data directory {})", baseUrl[0], dataDir.root);
             return new KindlingServer(config, dataDir, registry, activation, chunkGc, invoker, async, logs, jetty,
-                    connector, credentials);
+                    connector, credentials, containerImages);
         } catch (Exception e) {
+            if (containerImages != null) {
+                containerImages.close();
+            }
             if (chunkGc != null) {
                 chunkGc.close();
             }
@@ -250,6 +258,8 @@ public final class KindlingServer implements AutoCloseable {
             logs.close();
             chunkGc.close();
             activation.close();
+            // After the activation: an import still running is interrupted by its close and resumes at the next start.
+            containerImages.close();
             registry.close();
             dataDir.close();
             log.info("Kindling stopped");

@@ -11,6 +11,7 @@ import io.kindling.worker.pool.EnvironmentContext;
 import io.kindling.worker.pool.EnvironmentUnavailable;
 import io.kindling.worker.pool.FunctionPools;
 import io.kindling.worker.pool.FunctionVersionSpec;
+import io.kindling.worker.pool.ImageLaunch;
 import io.kindling.worker.pool.InvocationInput;
 import io.kindling.worker.pool.InvokeOutcome;
 import io.kindling.worker.pool.MemoryBudget;
@@ -189,10 +190,20 @@ final class LocalWorker implements Invoker, AutoCloseable {
             throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the code of " + version.functionName() + ":"
                     + version.version() + " is not available: " + e.getMessage(), e);
         }
+        Duration timeout = Duration.ofSeconds(settings.timeoutSeconds());
+        if (version.code().image().isPresent()) {
+            ImageStart start = ImageStart.of(version.code().image().get().defaults(), settings.imageConfig());
+            if (start.argv().isEmpty()) {
+                throw new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the image of " + version.functionName()
+                        + " has no ENTRYPOINT or CMD, and its ImageConfig sets neither: nothing to start", null);
+            }
+            return FunctionVersionSpec.ofImage(version.functionName(), version.version(), settings.memoryMb(),
+                    settings.ephemeralStorageMb(), timeout, start.handler(), region, code, settings.environment(),
+                    new ImageLaunch(start.argv(), start.workingDirectory(), start.environment()));
+        }
         return new FunctionVersionSpec(version.functionName(), version.version(), settings.memoryMb(),
-                settings.ephemeralStorageMb(), Duration.ofSeconds(settings.timeoutSeconds()),
-                settings.handler() == null ? "" : settings.handler(), region, code, settings.environment(),
-                runtime(settings.runtime()));
+                settings.ephemeralStorageMb(), timeout, settings.handler() == null ? "" : settings.handler(), region,
+                code, settings.environment(), runtime(settings.runtime()));
     }
 
     private Runtime runtime(String name) throws InvokeRefused {

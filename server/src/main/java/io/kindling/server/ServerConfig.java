@@ -21,14 +21,24 @@ import java.util.Optional;
  * @param scaling            how fast one function may add concurrency (Lambda's: 1,000 every 10 s)
  * @param events             the async queue: its bound, parallelism, retry and throttle delays
  * @param chunks             code images: the chunk salt's epoch, the worker's chunk cache, the unmount grace
+ * @param registries         where container images are pulled from: plain-http registries, the credentials file
  */
 public record ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
                            Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker,
-                           ScalingRate scaling, EventQueueConfig events, ChunkStoreConfig chunks) {
+                           ScalingRate scaling, EventQueueConfig events, ChunkStoreConfig chunks,
+                           ImageRegistries registries) {
 
     public static final int DEFAULT_PORT = 9070;
 
     public enum Auth { SIGV4, NONE }
+
+    /** Without registry settings: anonymous pulls, plain http only on loopback. */
+    public ServerConfig(Path dataDir, String host, int port, String region, String accountId, Auth auth,
+                        Optional<Path> credentialsFile, int accountConcurrency, WorkerConfig worker,
+                        ScalingRate scaling, EventQueueConfig events, ChunkStoreConfig chunks) {
+        this(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events,
+                chunks, ImageRegistries.defaults());
+    }
 
     public static ServerConfig defaults() {
         return new ServerConfig(Path.of(".kindling"), "127.0.0.1", DEFAULT_PORT, "us-east-1", "000000000000", Auth.SIGV4,
@@ -37,29 +47,38 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
     }
 
     public ServerConfig withDataDir(Path dir) {
-        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks);
+        return new ServerConfig(dir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks, registries);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks);
+        return new ServerConfig(dataDir, host, newPort, region, accountId, auth, credentialsFile, accountConcurrency, worker, scaling, events, chunks, registries);
     }
 
     public ServerConfig withWorker(WorkerConfig newWorker) {
-        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling, events, chunks);
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, newWorker, scaling, events, chunks, registries);
     }
 
     public ServerConfig withScaling(ScalingRate newScaling) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                newScaling, events, chunks);
+                newScaling, events, chunks, registries);
     }
 
     public ServerConfig withEvents(EventQueueConfig newEvents) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                scaling, newEvents, chunks);
+                scaling, newEvents, chunks, registries);
     }
 
     public ServerConfig withChunks(ChunkStoreConfig newChunks) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                scaling, events, newChunks);
+                scaling, events, newChunks, registries);
+    }
+
+    /**
+     * @param insecureRegistries {@code host[:port]} of registries pulled over plain http (loopback always is)
+     * @param registryCredentials Docker {@code config.json}-style registry credentials, mode 0600
+     */
+    public ServerConfig withRegistries(java.util.Set<String> insecureRegistries, Optional<Path> registryCredentials) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
+                scaling, events, chunks, new ImageRegistries(insecureRegistries, registryCredentials));
     }
 }

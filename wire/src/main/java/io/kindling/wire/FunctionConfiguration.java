@@ -31,4 +31,5 @@ public record FunctionConfiguration(
         String packageType,
         List<String> architectures,
         EphemeralStorageResponse ephemeralStorage,
-        LoggingConfig loggingConfig) {}
+        LoggingConfig loggingConfig,
+        ImageConfigResponse imageConfigResponse) {}

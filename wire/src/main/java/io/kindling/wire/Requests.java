@@ -26,7 +26,7 @@ public final class Requests {
             Map<String, String> tags,
             List<String> layers,
             List<Map<String, Object>> fileSystemConfigs,
-            Map<String, Object> imageConfig,
+            ImageConfig imageConfig,
             String codeSigningConfigArn,
             List<String> architectures,
             EphemeralStorage ephemeralStorage,
@@ -62,7 +62,7 @@ public final class Requests {
             String revisionId,
             List<String> layers,
             List<Map<String, Object>> fileSystemConfigs,
-            Map<String, Object> imageConfig,
+            ImageConfig imageConfig,
             EphemeralStorage ephemeralStorage,
             Map<String, Object> snapStart,
             LoggingConfig loggingConfig) {}

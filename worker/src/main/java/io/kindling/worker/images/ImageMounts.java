@@ -27,8 +27,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * &lt;root&gt;/fuse/&lt;id&gt;/meta  ─losetup -r─►  /dev/loopM ─┐
- * &lt;root&gt;/fuse/&lt;id&gt;/blob  ─losetup -r─►  /dev/loopB ─┴─ mount -t erofs -o ro,device=/dev/loopB /dev/loopM &lt;root&gt;/images/&lt;id&gt;
+ * &lt;root&gt;/fuse/&lt;id&gt;/blob  ─losetup -r─►  /dev/loopB ─┴─ mount -t erofs -o ro,nosuid,nodev,device=/dev/loopB /dev/loopM &lt;root&gt;/images/&lt;id&gt;
  * </pre>
+ *
+ * <p>nosuid and nodev: a container image is the function's own tree and may hold setuid files and device nodes;
+ * on the host they must mean nothing (bwrap's binds add both again in the sandbox, and no_new_privs stops setuid
+ * there too, but the mount is also reachable by host processes).
  *
  * <p>Threads: mounting blocks in the kernel (the EROFS mount reads its superblock through the loop
  * device and FUSE), so every mount, loop and unmount step runs on this object's own platform
@@ -116,7 +120,7 @@ public final class ImageMounts implements AutoCloseable {
             String blobLoop = LoopDevices.attach(fuse.file(id, ImagePart.BLOB));
             loops.add(blobLoop);
             Files.createDirectories(mountPoint);
-            HostCommand.Result result = Unmounts.run(List.of("mount", "-t", "erofs", "-o", "ro,device=" + blobLoop,
+            HostCommand.Result result = Unmounts.run(List.of("mount", "-t", "erofs", "-o", "ro,nosuid,nodev,device=" + blobLoop,
                     metadataLoop, mountPoint.toString()));
             if (!result.succeeded()) {
                 if (result.outputTail().contains("unknown filesystem type")) {

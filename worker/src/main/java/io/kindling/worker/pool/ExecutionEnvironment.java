@@ -19,6 +19,7 @@ import io.kindling.worker.runtimeapi.RuntimeApiChannel;
 import io.kindling.worker.runtimeapi.RuntimeApiListener;
 import io.kindling.worker.runtimeapi.RuntimeOutcome;
 import io.kindling.worker.sandbox.ExitStatus;
+import io.kindling.worker.sandbox.ImageRoot;
 import io.kindling.worker.sandbox.OutputSink;
 import io.kindling.worker.sandbox.Sandbox;
 import io.kindling.worker.sandbox.SandboxException;
@@ -389,15 +390,18 @@ public final class ExecutionEnvironment {
     private void startSandbox(List<EnvironmentEvent> followUps) {
         startedNanos = System.nanoTime();
         SandboxSpec spec;
+        SandboxFiles files;
         try {
             spec = sandboxSpec();
+            // An image root that cannot be listed (its mount gone) is the worker's failure, not the function's.
+            files = SandboxFiles.of(spec);
         } catch (RuntimeException e) {
             startFailed(e);
             return;
         }
         // Before anything is created, as Lambda: a missing bootstrap is the function's error, with Lambda's wording,
         // not a bwrap exit status.
-        Optional<String> invalid = function.runtime().invalidEntrypoint(SandboxFiles.of(spec));
+        Optional<String> invalid = function.runtime().invalidEntrypoint(files);
         if (invalid.isPresent()) {
             followUps.add(new EnvironmentEvent.EntrypointInvalid(invalid.get()));
             return;
@@ -433,9 +437,16 @@ public final class ExecutionEnvironment {
                 "environment " + id + " could not start", e));
     }
 
+    /**
+     * The sandbox for this environment. Variables, each later source overriding the earlier: a container image's own
+     * ENV, the function's variables, the runtime's, then Lambda's reserved ones; LANG, PATH and LD_LIBRARY_PATH only
+     * where none of those set them (so an image's own PATH wins).
+     */
     private SandboxSpec sandboxSpec() {
         Runtime runtime = function.runtime();
-        Map<String, String> env = new LinkedHashMap<>(function.environment());
+        Map<String, String> env = new LinkedHashMap<>();
+        function.image().ifPresent(image -> env.putAll(image.environment()));
+        env.putAll(function.environment());
         env.putAll(runtime.environment());
         // Lambda's reserved variables win over the function's own.
         env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
@@ -446,7 +457,10 @@ public final class ExecutionEnvironment {
         env.put("AWS_LAMBDA_LOG_GROUP_NAME", function.logGroup());
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", functionLog.streamName());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", initializationType.environmentValue());
-        env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + runtime.name());
+        if (function.image().isEmpty()) {
+            // Lambda leaves it to the image (AWS base images set it in their ENV).
+            env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + runtime.name());
+        }
         env.put("AWS_REGION", function.region());
         env.put("AWS_DEFAULT_REGION", function.region());
         env.put("_HANDLER", function.handler());
@@ -457,13 +471,16 @@ public final class ExecutionEnvironment {
         env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin:/opt/bin");
         // Lambda's value without /var/lang/lib, which does not exist here; functions may extend it, as in Lambda.
         env.putIfAbsent("LD_LIBRARY_PATH", "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib");
-        return SandboxSpec.builder(id, function.codeDir())
+        SandboxSpec.Builder builder = function.image()
+                .map(image -> SandboxSpec.imageBuilder(id, new ImageRoot(function.codeDir(), image.workingDirectory())))
+                .orElseGet(() -> SandboxSpec.builder(id, function.codeDir())
+                        .rootBinds(runtime.rootBinds())
+                        .runtimeDir(runtime.runtimeDir()));
+        return builder
                 .command(runtime.command(function.handler(), function.memoryMb()))
                 .environment(env)
                 .limits(SandboxLimits.lambda(function.memoryMb(), function.ephemeralStorageMb()))
                 .output(OutputSink.stream(functionLog.output()))
-                .rootBinds(runtime.rootBinds())
-                .runtimeDir(runtime.runtimeDir())
                 .build();
     }
 

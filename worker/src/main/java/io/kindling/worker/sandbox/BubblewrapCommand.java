@@ -22,9 +22,13 @@ final class BubblewrapCommand {
         }
     }
 
-    static final Set<String> VALUES = Set.of("uid", "gid", "hostname", "passwd", "group", "hosts", "codeDir", "tmpBytes");
-    /** Values a sandbox may lack; a line naming one as {@code {name?}} is left out then. */
-    static final Set<String> OPTIONAL_VALUES = Set.of("runtimeDir");
+    static final Set<String> VALUES = Set.of("uid", "gid", "hostname", "tmpBytes", "workDir");
+    /**
+     * Values a sandbox may lack; a line naming one as {@code {name?}} is left out then: the runtime directory (only
+     * some runtimes have one), and the generated /etc files and the code at /var/task, which a container image
+     * sandbox does not get (the image is its whole root).
+     */
+    static final Set<String> OPTIONAL_VALUES = Set.of("runtimeDir", "passwd", "group", "hosts", "codeDir");
     static final Set<String> LISTS = Set.of("root", "command");
 
     private static final Pattern OPTIONAL = Pattern.compile("\\{([a-zA-Z]+)\\?}");

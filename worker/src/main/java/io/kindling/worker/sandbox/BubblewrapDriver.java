@@ -83,7 +83,7 @@ public final class BubblewrapDriver implements SandboxDriver {
 
     @Override
     public Sandbox start(SandboxSpec spec) throws SandboxException {
-        checkRootBinds(spec.rootBinds());
+        List<RootBind> root = root(spec);
         checkRuntimeDir(spec.runtimeDir());
         String id = spec.id();
         if (!live.add(id)) {
@@ -109,7 +109,7 @@ public final class BubblewrapDriver implements SandboxDriver {
             undo.push(listener::close);
             long netnsDone = System.nanoTime();
 
-            List<String> argv = launchCommand(spec, scratch, cgroup, name);
+            List<String> argv = launchCommand(spec, root, scratch, cgroup, name);
             ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
             // The launcher runs as root: nothing of the worker's environment (LD_PRELOAD, ...) may
             // reach it. The function's own environment travels separately (bwrap --args).
@@ -153,7 +153,8 @@ public final class BubblewrapDriver implements SandboxDriver {
     }
 
     /** The launcher's argv: shell, its script, the cgroup files, then nsenter and bwrap. */
-    List<String> launchCommand(SandboxSpec spec, ScratchDir scratch, SandboxCgroup cgroup, String netnsName) {
+    List<String> launchCommand(SandboxSpec spec, List<RootBind> root, ScratchDir scratch, SandboxCgroup cgroup,
+                               String netnsName) {
         List<String> argv = new ArrayList<>(List.of(config.shell().toString(), "-c", LAUNCHER, "kindling-launch"));
         cgroup.membershipFiles().forEach(f -> argv.add(f.toString()));
         argv.add("--");
@@ -166,24 +167,72 @@ public final class BubblewrapDriver implements SandboxDriver {
                 "--setgid", Integer.toString(config.sandboxGid()),
                 "--",
                 config.bwrap().toString()));
-        argv.addAll(bwrapArguments(spec, scratch));
+        argv.addAll(bwrapArguments(spec, root, scratch));
         return argv;
     }
 
-    List<String> bwrapArguments(SandboxSpec spec, ScratchDir scratch) {
-        List<String> root = new ArrayList<>();
-        spec.rootBinds().forEach(bind -> root.addAll(bind.bwrapArgs()));
+    /**
+     * bwrap's arguments for {@code spec} over {@code root} (from {@link #root(SandboxSpec)}). A sandbox on a runtime's
+     * root gets the generated /etc files and the code at /var/task; an image sandbox gets neither (its image is the
+     * whole root), so those optional lines of bwrap-flags.tsv are left out.
+     */
+    List<String> bwrapArguments(SandboxSpec spec, List<RootBind> root, ScratchDir scratch) {
+        List<String> rootArgs = new ArrayList<>();
+        root.forEach(bind -> rootArgs.addAll(bind.bwrapArgs()));
         Map<String, String> values = new HashMap<>(Map.of(
                 "uid", Integer.toString(config.sandboxUid()),
                 "gid", Integer.toString(config.sandboxGid()),
                 "hostname", config.hostname(),
-                "passwd", scratch.etcFile("passwd").toString(),
-                "group", scratch.etcFile("group").toString(),
-                "hosts", scratch.etcFile("hosts").toString(),
-                "codeDir", spec.codeDir().toString(),
-                "tmpBytes", Long.toString(spec.limits().tmpBytes())));
+                "tmpBytes", Long.toString(spec.limits().tmpBytes()),
+                "workDir", spec.workingDirectory()));
+        if (spec.image().isEmpty()) {
+            values.put("passwd", scratch.etcFile("passwd").toString());
+            values.put("group", scratch.etcFile("group").toString());
+            values.put("hosts", scratch.etcFile("hosts").toString());
+            values.put("codeDir", spec.codeDir().toString());
+        }
         spec.runtimeDir().ifPresent(dir -> values.put("runtimeDir", dir.toString()));
-        return bwrapCommand.arguments(values, Map.of("root", root, "command", spec.command()));
+        return bwrapCommand.arguments(values, Map.of("root", rootArgs, "command", spec.command()));
+    }
+
+    /**
+     * The root pieces of {@code spec}, checked: a runtime's root binds against the host-path allowlist, or an image's
+     * top-level entries (listed now, with lstat) each a direct child of the image root.
+     */
+    List<RootBind> root(SandboxSpec spec) throws SandboxException {
+        if (spec.image().isEmpty()) {
+            checkRootBinds(spec.rootBinds());
+            return spec.rootBinds();
+        }
+        ImageRoot image = spec.image().get();
+        checkImageRoot(image.root());
+        List<RootBind> entries;
+        try {
+            entries = image.entries();
+        } catch (IOException e) {
+            throw new SandboxException.InvalidSpec("image root " + image.root() + " cannot be listed: " + e);
+        }
+        for (RootBind entry : entries) {
+            // The image is the function's code: its entries are not held to the host allowlist (it lies in Kindling's
+            // data), so what keeps a bind inside the image is that its source is exactly one name below the root.
+            if (entry.hostPath().isPresent() && !image.root().equals(entry.hostPath().get().getParent())) {
+                throw new SandboxException.InvalidSpec("image entry " + entry.source() + " is not directly in " + image.root());
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * An image root is Kindling's own (under its data directory, not subject to the allowlist), but it must not
+     * contain a forbidden path: an "image" at / or /var would bind the host's tree.
+     */
+    void checkImageRoot(Path root) throws SandboxException {
+        for (ForbiddenPath no : forbidden) {
+            if (no.path().startsWith(root)) {
+                throw new SandboxException.InvalidSpec(
+                        "image root " + root + " would expose " + no.path() + " (" + no.reason() + ")");
+            }
+        }
     }
 
     /**

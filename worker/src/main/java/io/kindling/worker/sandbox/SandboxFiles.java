@@ -1,6 +1,7 @@
 package io.kindling.worker.sandbox;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -22,6 +23,10 @@ import java.util.Optional;
  *
  * <p>Only the mounts that come from host paths are known; the generated /etc files, /proc, /dev and /tmp are not, and
  * paths there count as missing (no entrypoint lives there).
+ *
+ * <p>For a container image ({@link ImageRoot}) "/" is the image: its top-level entries laid out as the driver lays
+ * them ({@link ImageRoot#entries()}), and nothing else. Every symlink, absolute ones included, resolves against that
+ * root, so a link in the image never reaches a host file.
  */
 public final class SandboxFiles {
     /** Linux's limit on symlinks followed in one lookup; more is ELOOP. */
@@ -42,25 +47,46 @@ public final class SandboxFiles {
     /** Sandbox path to link text, for the root's symlinks. */
     private final Map<Path, String> symlinks = new LinkedHashMap<>();
 
-    private SandboxFiles(Path codeDir, Optional<Path> runtimeDir, List<RootBind> rootBinds) {
+    private SandboxFiles(List<RootBind> rootBinds) {
         for (RootBind bind : rootBinds) {
             switch (bind.kind()) {
                 case SYMLINK -> symlinks.put(bind.target(), bind.source());
                 case READ_ONLY, READ_ONLY_IF_PRESENT -> binds.put(bind.target(), Path.of(bind.source()));
             }
         }
-        binds.put(Path.of(SandboxSpec.TASK_ROOT), codeDir);
-        runtimeDir.ifPresent(dir -> binds.put(Path.of(SandboxSpec.RUNTIME_DIR), dir));
     }
 
-    /** The tree a sandbox of {@code spec} would see. */
+    /**
+     * The tree a sandbox of {@code spec} would see.
+     *
+     * @throws UncheckedIOException if the spec's image root cannot be listed
+     */
     public static SandboxFiles of(SandboxSpec spec) {
+        if (spec.image().isPresent()) {
+            return of(spec.image().get());
+        }
         return of(spec.codeDir(), spec.runtimeDir(), spec.rootBinds());
     }
 
     public static SandboxFiles of(Path codeDir, Optional<Path> runtimeDir, List<RootBind> rootBinds) {
         Objects.requireNonNull(codeDir, "codeDir");
-        return new SandboxFiles(codeDir, runtimeDir, rootBinds);
+        SandboxFiles files = new SandboxFiles(rootBinds);
+        files.binds.put(Path.of(SandboxSpec.TASK_ROOT), codeDir);
+        runtimeDir.ifPresent(dir -> files.binds.put(Path.of(SandboxSpec.RUNTIME_DIR), dir));
+        return files;
+    }
+
+    /**
+     * The tree a sandbox with {@code image} as its root would see: the image's top-level entries and nothing else.
+     *
+     * @throws UncheckedIOException if the image root cannot be listed
+     */
+    public static SandboxFiles of(ImageRoot image) {
+        try {
+            return new SandboxFiles(image.entries());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the image root " + image.root(), e);
+        }
     }
 
     /**

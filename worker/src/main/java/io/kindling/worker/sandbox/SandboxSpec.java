@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
  *     runtime's own files, e.g. the Java runtime interface client in {@code lib/}; empty for {@code provided}
  *     runtimes, whose bootstrap is in the code. Like codeDir, a directory Kindling controls, so it may lie in a
  *     build tree; it must be readable by the sandbox uid
+ * @param image a container image that is the sandbox's whole root instead ({@link ImageRoot}): then
+ *     {@code codeDir} is the image's root (the image is the function's code), nothing is bound at /var/task, no
+ *     /etc file is generated, {@code rootBinds} is empty and there is no {@code runtimeDir}; see
+ *     {@link #imageBuilder(String, ImageRoot)}
  */
 public record SandboxSpec(
         String id,
@@ -36,7 +40,8 @@ public record SandboxSpec(
         SandboxLimits limits,
         OutputSink output,
         List<RootBind> rootBinds,
-        Optional<Path> runtimeDir) {
+        Optional<Path> runtimeDir,
+        Optional<ImageRoot> image) {
     /** Where {@link #codeDir()} appears in the sandbox ({@code LAMBDA_TASK_ROOT}); see bwrap-flags.tsv. */
     public static final String TASK_ROOT = "/var/task";
     /** Where {@link #runtimeDir()} appears in the sandbox ({@code LAMBDA_RUNTIME_DIR}); see bwrap-flags.tsv. */
@@ -78,22 +83,50 @@ public record SandboxSpec(
             }
         }
         rootBinds = List.copyOf(rootBinds);
-        if (rootBinds.isEmpty()) {
-            throw new IllegalArgumentException("rootBinds is empty: the command would find no binaries or libraries");
-        }
         Objects.requireNonNull(runtimeDir, "runtimeDir");
         if (runtimeDir.isPresent() && !runtimeDir.get().isAbsolute()) {
             throw new IllegalArgumentException("runtimeDir must be absolute: " + runtimeDir.get());
         }
+        Objects.requireNonNull(image, "image");
+        if (image.isPresent()) {
+            // The image is the whole root: host pieces or a runtime directory mixed in would be a second root.
+            if (!rootBinds.isEmpty() || runtimeDir.isPresent()) {
+                throw new IllegalArgumentException("an image sandbox has no root binds and no runtime directory");
+            }
+            if (!codeDir.normalize().equals(image.get().root())) {
+                throw new IllegalArgumentException("an image sandbox's codeDir is its image root: " + codeDir);
+            }
+        } else if (rootBinds.isEmpty()) {
+            throw new IllegalArgumentException("rootBinds is empty: the command would find no binaries or libraries");
+        }
+    }
+
+    /** The 8-component form of every sandbox that runs on a runtime's root (no image). */
+    public SandboxSpec(String id, Path codeDir, List<String> command, Map<String, String> environment,
+                       SandboxLimits limits, OutputSink output, List<RootBind> rootBinds, Optional<Path> runtimeDir) {
+        this(id, codeDir, command, environment, limits, output, rootBinds, runtimeDir, Optional.empty());
+    }
+
+    /** Where the command starts: the image's working directory, else {@value #TASK_ROOT} as in Lambda. */
+    public String workingDirectory() {
+        return image.map(i -> i.workingDirectory().toString()).orElse(TASK_ROOT);
     }
 
     public static Builder builder(String id, Path codeDir) {
         return new Builder(id, codeDir);
     }
 
+    /** A sandbox whose whole root is {@code image}: no root binds, no runtime directory, codeDir the image root. */
+    public static Builder imageBuilder(String id, ImageRoot image) {
+        Builder builder = new Builder(id, image.root());
+        builder.image = Optional.of(image);
+        builder.rootBinds = List.of();
+        return builder;
+    }
+
     /**
-     * Defaults: Lambda's 128 MB / 512 MB limits, no environment, output discarded, the Debian 12 host root, no
-     * runtime directory.
+     * Defaults: Lambda's 128 MB / 512 MB limits, no environment, output discarded, the Debian 12 host root (none for
+     * an {@link #imageBuilder image}), no runtime directory.
      */
     public static final class Builder {
         private final String id;
@@ -104,6 +137,7 @@ public record SandboxSpec(
         private OutputSink output = OutputSink.discard();
         private List<RootBind> rootBinds = RootFilesystems.debian12Host();
         private Optional<Path> runtimeDir = Optional.empty();
+        private Optional<ImageRoot> image = Optional.empty();
 
         private Builder(String id, Path codeDir) {
             this.id = id;
@@ -150,7 +184,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(id, codeDir, command, environment, limits, output, rootBinds, runtimeDir);
+            return new SandboxSpec(id, codeDir, command, environment, limits, output, rootBinds, runtimeDir, image);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -100,7 +101,20 @@ class ImageMountsTest {
                     .isInstanceOf(IOException.class);
             assertThatThrownBy(() -> Files.delete(part)).isInstanceOf(IOException.class);
             assertThat(Files.readString(mounted.root().resolve("a-small.txt"))).isEqualTo("hello\n");
+            // An image may hold setuid files and device nodes; on the host they must mean nothing.
+            assertThat(mountOptions(mounted.root())).contains("ro", "nosuid", "nodev");
         }
+    }
+
+    /** The per-mount options (mountinfo's sixth field) of the mount at {@code mountPoint}. */
+    private static List<String> mountOptions(Path mountPoint) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (Unmounts.unescape(fields[4]).equals(mountPoint.toString())) {
+                return List.of(fields[5].split(","));
+            }
+        }
+        throw new AssertionError("no mount at " + mountPoint);
     }
 
     @Test

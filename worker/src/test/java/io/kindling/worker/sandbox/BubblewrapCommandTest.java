@@ -18,7 +18,8 @@ class BubblewrapCommandTest {
             "group", "/run/kindling/kindling-f/etc/group",
             "hosts", "/run/kindling/kindling-f/etc/hosts",
             "codeDir", "/data/code/with space",
-            "tmpBytes", "536870912");
+            "tmpBytes", "536870912",
+            "workDir", "/var/task");
 
     @Test
     void everyFlagHasAReasonAndKnownPlaceholders() {
@@ -85,8 +86,8 @@ class BubblewrapCommandTest {
         List<DataFile.Row> rows = DataFile.parse("test.tsv", "--uid {uidd}\tmisspelt placeholder\n", 2);
         assertThatThrownBy(() -> new BubblewrapCommand(rows)).hasMessageContaining("{uidd}");
         // Only values a sandbox may lack can be optional.
-        List<DataFile.Row> optional = DataFile.parse("test.tsv", "--ro-bind {codeDir?} /x\tnever optional\n", 2);
-        assertThatThrownBy(() -> new BubblewrapCommand(optional)).hasMessageContaining("{codeDir?}");
+        List<DataFile.Row> optional = DataFile.parse("test.tsv", "--size {tmpBytes?} --tmpfs /tmp\tnever optional\n", 2);
+        assertThatThrownBy(() -> new BubblewrapCommand(optional)).hasMessageContaining("{tmpBytes?}");
         assertThatThrownBy(() -> DataFile.parse("test.tsv", "--new-session\t \n", 2)).hasMessageContaining("needs a reason");
         assertThatThrownBy(() -> DataFile.parse("test.tsv", "--new-session\n", 2)).hasMessageContaining("the reason");
     }

@@ -1,0 +1,88 @@
+package io.kindling.server;
+
+import io.kindling.chunks.image.ErofsBuilder;
+import io.kindling.chunks.image.ImageBuildException;
+import io.kindling.chunks.oci.ImageImport;
+import io.kindling.chunks.oci.ImportedImage;
+import io.kindling.chunks.oci.layers.FlattenLimits;
+import io.kindling.chunks.oci.layers.LayerFlattener;
+import io.kindling.chunks.oci.layers.LayerRejected;
+import io.kindling.chunks.oci.registry.ContainerConfig;
+import io.kindling.chunks.oci.registry.ImageReference;
+import io.kindling.chunks.oci.registry.Platform;
+import io.kindling.chunks.oci.registry.PulledImage;
+import io.kindling.chunks.oci.registry.RegistryClient;
+import io.kindling.chunks.oci.registry.RegistryPullException;
+import io.kindling.chunks.oci.registry.RegistrySettings;
+import io.kindling.frontend.ContainerImages;
+import io.kindling.registry.ContainerImage;
+import io.kindling.registry.Registry;
+import java.io.IOException;
+
+/**
+ * Container images from OCI registries: resolved when a function's code is set to one ({@link #resolve}, on the
+ * request's thread), imported into the chunk store while its versions are Pending ({@link #importInto}, on the code
+ * activation's threads). One registry client, so both share its connections and bearer tokens.
+ */
+final class ContainerImageSource implements ContainerImages, AutoCloseable {
+    private final RegistryClient client;
+    private final ImageImport imports;
+
+    ContainerImageSource(RegistrySettings settings) {
+        this.client = new RegistryClient(settings);
+        this.imports = new ImageImport(client, new LayerFlattener(), FlattenLimits.lambdaDefaults());
+    }
+
+    @Override
+    public Registry.ImageCode resolve(String imageUri, String architecture) throws ImageUnavailable,
+            InterruptedException {
+        ImageReference reference = reference(imageUri);
+        PulledImage pulled;
+        try {
+            pulled = client.resolve(reference, platform(architecture));
+        } catch (RegistryPullException e) {
+            throw new ImageUnavailable(e.getMessage(), e);
+        }
+        ContainerConfig config = pulled.config();
+        return new Registry.ImageCode(pulled.manifestDigest().hex(), pulled.compressedSize(),
+                new ContainerImage(imageUri, pulled.resolved().toString(), new ContainerImage.Defaults(
+                        config.entrypoint(), config.cmd(), config.workingDir().orElse(null), config.env())));
+    }
+
+    /**
+     * Pulls {@code image} by its resolved (digest-pinned) reference, flattens its layers in {@code store}'s scratch and
+     * stores the tree as the code image {@code manifestSha256Hex}, owners as the layers give them.
+     */
+    ImportedImage<CodeImageStore.StoredImage> importInto(CodeImageStore store, ContainerImage image,
+                                                         String manifestSha256Hex)
+            throws RegistryPullException, LayerRejected, ImageBuildException, IOException, InterruptedException {
+        ImageReference pinned = ImageReference.parse(image.resolvedImageUri());
+        return imports.run(pinned, Platform.LINUX_AMD64, store.scratch(), (pulled, tree, flattened) -> {
+            if (!pulled.manifestDigest().hex().equals(manifestSha256Hex)) {
+                // The reference is pinned by digest, so the registry cannot give other content; this guards the key.
+                throw new IOException("the registry gave manifest " + pulled.manifestDigest() + " for "
+                        + image.resolvedImageUri());
+            }
+            return store.store(manifestSha256Hex, tree, ErofsBuilder.Ownership.FROM_TREE);
+        });
+    }
+
+    private static ImageReference reference(String imageUri) throws ImageUnavailable {
+        try {
+            return ImageReference.parse(imageUri);
+        } catch (IllegalArgumentException e) {
+            throw new ImageUnavailable("ImageUri " + imageUri + " is not an image reference (registry/repository:tag or"
+                    + " registry/repository@sha256:digest): " + e.getMessage(), e);
+        }
+    }
+
+    /** Lambda's architecture names to OCI's; the frontend accepts only those two. */
+    private static Platform platform(String architecture) {
+        return "arm64".equals(architecture) ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
