@@ -503,7 +503,7 @@ final class CodeStorageBench {
     }
 
     /** Where the server of {@code dataDir} mounts images, one directory each. */
-    private static Path imagesDirectory(Path dataDir) {
+    static Path imagesDirectory(Path dataDir) {
         return dataDir.toAbsolutePath().resolve("mounts").resolve("images");
     }
 

@@ -131,6 +131,8 @@ final class ImageBench {
     private final Path workDir;
     private final Path credentials;
     private final byte[] event = WarmInvokeBench.event();
+    /** The budget table, once made: the section's time and disk go under it at the end. */
+    private Report.Table budgetTable;
 
     ImageBench(BenchSettings settings, Path workDir, Path credentials) {
         this.settings = settings;
@@ -140,7 +142,7 @@ final class ImageBench {
 
     void run(Report report) throws Exception {
         if (!LocalImageRegistry.available()) {
-            skipped(report, "11. Container images", "This host has no " + LocalImageRegistry.BINARY + " (Debian "
+            skipped(report, "11. Container images", "Not measured: this host has no " + LocalImageRegistry.BINARY + " (Debian "
                     + "docker-registry) to serve the images from.");
             return;
         }
@@ -157,6 +159,12 @@ final class ImageBench {
             long seconds = Math.round((System.nanoTime() - started) / 1e9);
             report.runFact("images_wall_seconds", seconds);
             report.runFact("images_disk_used_bytes", peaks.diskUsedBytes());
+            if (budgetTable != null) {
+                budgetTable.note("This section took " + seconds + " s and at most " + Format.bytes(peaks.diskUsedBytes())
+                        + " of disk (the file system's free space at its start minus its least, sampled every "
+                        + ImportProbe.PERIOD_MILLIS + " ms: the registry's copy of the images, an import's scratch, the "
+                        + "chunk store).");
+            }
             RoundTripBench.progress("images: section took " + seconds + " s, at most " + Format.bytes(peaks.diskUsedBytes())
                     + " of disk");
         }
@@ -204,7 +212,8 @@ final class ImageBench {
                 ColdStarts cold = coldStarts(report, serverDirs.resolve("data"), bootstrap, imports);
                 budgets(report, imports, firsts, cold, images);
             } catch (NotMeasurable e) {
-                skipped(report, "11b–11c. First invoke and cold start of image functions", e.getMessage());
+                skipped(report, "11b–11c. First invoke and cold start of image functions", "Not measured: "
+                        + e.getMessage());
                 budgets(report, imports, firsts.isEmpty() ? null : firsts, null, images);
             }
         }
@@ -446,7 +455,7 @@ final class ImageBench {
     private static void awaitQuiet(Path dataDir) throws Exception {
         TimedProcess.run(List.of("sync"));
         ColdStartBench.awaitNoSandboxes(BubblewrapConfig.defaults().scratchRoot(), PREFIX);
-        Path mounts = dataDir.toAbsolutePath().resolve("mounts");
+        Path mounts = CodeStorageBench.imagesDirectory(dataDir);
         long deadline = System.nanoTime() + MOUNTS_GONE_TIMEOUT.toNanos();
         while (CodeStorageBench.mountedUnder(mounts)) {
             if (System.nanoTime() > deadline) {
@@ -620,6 +629,7 @@ final class ImageBench {
         Report.Table table = report.table("11. Container images against the budgets",
                 "From tables 11a to 11c of this run.", "figure", "Kindling", "baseline (same run)", "budget / anchor",
                 "verdict");
+        budgetTable = table;
         Import large = imports.get(1);
         ImportProbe.Peaks p = large.peaks();
         boolean heapMet = p.peakHeapBytes() < HEAP_BUDGET_BYTES;
@@ -693,6 +703,6 @@ final class ImageBench {
     private static void skipped(Report report, String title, String why) {
         RoundTripBench.progress("images: skipped: " + why);
         report.runFact("images_skipped", why);
-        report.table(title, "Not measured. " + why, "figure", "value").row("—", "—");
+        report.table(title, why, "figure", "value").row("—", "—");
     }
 }
