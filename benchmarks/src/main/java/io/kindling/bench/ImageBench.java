@@ -1,5 +1,7 @@
 package io.kindling.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.chunks.FileTrees;
 import io.kindling.chunks.cdc.FastCdc;
 import io.kindling.chunks.crypto.ConvergentEncryption;
@@ -27,6 +29,7 @@ import io.kindling.server.WorkerConfig;
 import io.kindling.wire.StorageStats;
 import io.kindling.worker.sandbox.BubblewrapConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -83,6 +86,8 @@ final class ImageBench {
     private static final String SMALL = "images-small";
     private static final String LARGE = "images-large";
     private static final String PYTHON = "images-python";
+    private static final byte[] CLOCK_EVENT = ProvidedBootstraps.CLOCK_EVENT.getBytes(StandardCharsets.US_ASCII);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** This host or this server cannot give a figure: the reason goes into the report. */
     static final class NotMeasurable extends Exception {
@@ -114,10 +119,40 @@ final class ImageBench {
         }
     }
 
-    /** One image's cold starts: the whole, the way to the sandbox driver's start, and bytes fetched for each. */
-    private record ColdSeries(String id, String label, Histogram total, Histogram toSandbox, List<Long> fetched) {
+    /** The parts of an image function's cold start, in order; each sample fills those it can. */
+    enum Part {
+        TO_MOUNTED("invoke sent → image mounted (frontend, registry, manifest read and authenticated, parts exposed "
+                + "through FUSE, 2 × `losetup`, `mount -t erofs`)"),
+        TO_DRIVER("mounted → the sandbox driver begins (pool, memory admission)"),
+        DRIVER("the driver: scratch, cgroup, network namespace, spawn"),
+        TO_MAIN("spawned → the runtime's main() runs (launcher, bwrap's namespaces and mounts with the image as root, "
+                + "exec of /var/task/bootstrap through EROFS, loop device, FUSE, chunk cache)"),
+        TO_NEXT("main() → first event in hand (connect, GET /next)"),
+        TO_ANSWER("→ answer at the client (the runtime posts, Kindling relays)");
+
+        final String label;
+
+        Part(String label) {
+            this.label = label;
+        }
+    }
+
+    /** One image's cold starts: the whole, the way to the sandbox driver's start, the parts, and bytes fetched. */
+    private record ColdSeries(String id, String label, Histogram total, Histogram toSandbox, List<Long> fetched,
+                              Map<Part, Histogram> parts) {
         ColdSeries(String id, String label) {
-            this(id, label, Latency.newHistogram(), Latency.newHistogram(), new ArrayList<>());
+            this(id, label, Latency.newHistogram(), Latency.newHistogram(), new ArrayList<>(),
+                    new java.util.EnumMap<>(Part.class));
+        }
+
+        void part(Part part, long nanos) {
+            parts.computeIfAbsent(part, p -> Latency.newHistogram()).recordValue(Math.max(0, nanos));
+        }
+
+        /** The part's median in ms, or -1 when no sample had it. */
+        double medianMs(Part part) {
+            Histogram h = parts.get(part);
+            return h == null || h.getTotalCount() == 0 ? -1 : h.getValueAtPercentile(50) / 1e6;
         }
 
         long medianFetched() {
@@ -399,21 +434,24 @@ final class ImageBench {
                 + ", spawned by this JVM, fake Runtime API (baseline)", null, bootstrap);
         Path bareTmp = Files.createDirectories(workDir.resolve("images-bare-tmp"));
         CpuPressure pressure = CpuPressure.start();
+        byte[] coldEvent = bootstrap.reportsClock() ? CLOCK_EVENT : event;
         try (SandboxStartLog startLog = new SandboxStartLog();
+                ImageMountLog mountLog = new ImageMountLog();
                 KindlingServer server = start(dataDir, true);
                 FakeRuntimeApi fake = new FakeRuntimeApi()) {
             KindlingStorage storage = new KindlingStorage(server.endpoint());
             KeepAliveHttpPost smallClient = new KeepAliveHttpPost(new InvokeTarget(bootstrap, InvokeTarget.FULL_CORE_MB,
-                    SMALL, server.endpoint()).invokeUrl(), event, "application/json");
+                    SMALL, server.endpoint()).invokeUrl(), coldEvent, "application/json");
             KeepAliveHttpPost largeClient = new KeepAliveHttpPost(new InvokeTarget(bootstrap, InvokeTarget.FULL_CORE_MB,
-                    LARGE, server.endpoint()).invokeUrl(), event, "application/json");
+                    LARGE, server.endpoint()).invokeUrl(), coldEvent, "application/json");
+            Logs logs = new Logs(startLog, mountLog, bootstrap.reportsClock(), coldEvent);
             int samples = 1 + settings.imageColdStarts();
             for (int i = 0; i < samples; i++) {
                 boolean measured = i >= 1;
                 RoundTripBench.progress("images: cold starts, " + (measured ? "measured round " + i + "/"
                         + settings.imageColdStarts() : "warm-up round"));
-                coldInvoke(storage, startLog, dataDir, LARGE, largeClient, measured ? large : null);
-                coldInvoke(storage, startLog, dataDir, SMALL, smallClient, measured ? small : null);
+                coldInvoke(storage, logs, dataDir, LARGE, largeClient, measured ? large : null);
+                coldInvoke(storage, logs, dataDir, SMALL, smallClient, measured ? small : null);
                 awaitQuiet(dataDir);
                 Thread.sleep(ColdStartBench.SETTLE);
                 ColdStartBench.bareStart(fake, bootstrap, bareTmp, measured ? bare : null);
@@ -423,31 +461,55 @@ final class ImageBench {
         return new ColdStarts(small, large, bare.latency());
     }
 
+    /** What a cold start's parts are read from; {@code clock}: the runtime answers {@code event} with its clock. */
+    private record Logs(SandboxStartLog starts, ImageMountLog mounts, boolean clock, byte[] event) {}
+
     /** One cold start: every sandbox gone, every image unmounted, then the invoke; {@code into} null to not count it. */
-    private void coldInvoke(KindlingStorage storage, SandboxStartLog startLog, Path dataDir, String function,
-                            KeepAliveHttpPost client, ColdSeries into) throws Exception {
+    private void coldInvoke(KindlingStorage storage, Logs logs, Path dataDir, String function, KeepAliveHttpPost client,
+                            ColdSeries into) throws Exception {
         awaitQuiet(dataDir);
         StorageStats before = storage.now();
         Thread.sleep(ColdStartBench.SETTLE);
-        startLog.drain();
+        logs.starts().drain();
+        logs.mounts().drain();
         long sent = System.nanoTime();
         KeepAliveHttpPost.Answer answer = client.exchange();
         long answered = System.nanoTime();
-        if (answer.status() != 200 || answer.functionError() != null || !Arrays.equals(answer.body(), event)) {
+        if (answer.status() != 200 || answer.functionError() != null
+                || (!logs.clock() && !Arrays.equals(answer.body(), logs.event()))) {
             throw new NotMeasurable("A cold invoke of " + function + " answered " + answer.status()
                     + (answer.functionError() == null ? "" : " (" + answer.functionError() + ")") + ": "
                     + answer.bodyText());
         }
-        List<SandboxStartLog.Start> starts = startLog.drain();
+        List<SandboxStartLog.Start> starts = logs.starts().drain();
         if (starts.size() != 1) {
             throw new IllegalStateException("invoke of " + function + " was meant to be a cold start, but the sandbox "
                     + "driver logged " + starts.size() + " sandbox starts during it");
         }
+        List<Long> mounts = logs.mounts().drain();
         StorageStats after = storage.now();
-        if (into != null) {
-            into.total().recordValue(answered - sent);
-            into.toSandbox().recordValue(Math.min(Math.max(sent, starts.getFirst().beganNanos()), answered) - sent);
-            into.fetched().add(KindlingStorage.fetchedBetween(before, after));
+        if (into == null) {
+            return;
+        }
+        SandboxStartLog.Start start = starts.getFirst();
+        long began = Math.min(Math.max(sent, start.beganNanos()), answered);
+        into.total().recordValue(answered - sent);
+        into.toSandbox().recordValue(began - sent);
+        into.fetched().add(KindlingStorage.fetchedBetween(before, after));
+        if (mounts.size() == 1 && sent <= mounts.getFirst() && mounts.getFirst() <= began) {
+            into.part(Part.TO_MOUNTED, mounts.getFirst() - sent);
+            into.part(Part.TO_DRIVER, began - mounts.getFirst());
+        }
+        into.part(Part.DRIVER, start.totalMicros() * 1000);
+        if (logs.clock()) {
+            JsonNode clock = JSON.readTree(answer.body());
+            long main = clock.path("main_ns").asLong(-1);
+            long next = clock.path("next_ns").asLong(-1);
+            if (start.loggedNanos() <= main && main <= next && next <= answered) {
+                into.part(Part.TO_MAIN, main - start.loggedNanos());
+                into.part(Part.TO_NEXT, next - main);
+                into.part(Part.TO_ANSWER, answered - next);
+            }
         }
     }
 
@@ -586,8 +648,9 @@ final class ImageBench {
                         + "the default disk tier, an idle timeout of " + ColdStartBench.IDLE_TIMEOUT.toMillis() + " ms "
                         + "and an unmount grace of " + UNMOUNT_GRACE.toMillis() + " ms. Each sample runs `sync`, waits "
                         + "until every sandbox is gone and every image unmounted, then " + ColdStartBench.SETTLE.toMillis()
-                        + " ms, and times the invoke, sent → whole answer at the client (raw keep-alive client, a 1 KB "
-                        + "event echoed; exactly one sandbox start each): a new execution environment whose image is "
+                        + " ms, and times the invoke, sent → whole answer at the client (raw keep-alive client; "
+                        + (bootstrap.reportsClock() ? "the event `\"clock\"`, which the C runtime answers with its "
+                        + "clock, as in 8" : "a 1 KB event echoed") + "; exactly one sandbox start each): a new execution environment whose image is "
                         + "mounted afresh, its chunks in the worker's memory or disk tier after the first round. "
                         + "Baseline: the same bootstrap spawned bare by this JVM against a fake Runtime API, after the "
                         + "same wait. The three take turns; 1 unmeasured round, then " + settings.imageColdStarts()
@@ -620,6 +683,37 @@ final class ImageBench {
                 + " samples per row, p99 is the largest sample.");
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.images_cold", cpuPressure);
+        Report.Table parts = report.table("11c-b. Where an image function's cold start goes",
+                "Medians of each part over the measured samples of 11c (medians do not add up to the median total). "
+                        + "The mount's end is `ImageMounts`' own INFO line (\"mounted …\", after `mount` succeeded), "
+                        + "the driver's steps its debug line as in 8b; "
+                        + (bootstrap.reportsClock() ? "the C runtime answers the event `\"clock\"` with when its main() "
+                        + "began and its first /next was read (CLOCK_MONOTONIC, the clock of System.nanoTime)."
+                        : "the sh runtime reports no clock, so the runtime's parts are missing."),
+                "part (median over samples)", "small image", "large image", "large − small");
+        for (Part part : Part.values()) {
+            double smallMs = small.medianMs(part);
+            double largeMs = large.medianMs(part);
+            parts.row(part.label, smallMs < 0 ? "—" : Format.millis(smallMs), largeMs < 0 ? "—" : Format.millis(largeMs),
+                    smallMs < 0 || largeMs < 0 ? "—" : signedMillis(largeMs - smallMs));
+            Map<String, Object> values = new LinkedHashMap<>();
+            if (smallMs >= 0) {
+                values.put(small.id(), smallMs);
+            }
+            if (largeMs >= 0) {
+                values.put(large.id(), largeMs);
+            }
+            report.figure("images.cold.part." + part.name().toLowerCase(Locale.ROOT), part.label,
+                    Map.of("p50_ms", values));
+        }
+        double smallTotal = small.total().getValueAtPercentile(50) / 1e6;
+        double largeTotal = large.total().getValueAtPercentile(50) / 1e6;
+        parts.row("total (median of whole cold starts)", Format.millis(smallTotal), Format.millis(largeTotal),
+                signedMillis(largeTotal - smallTotal));
+    }
+
+    private static String signedMillis(double ms) {
+        return (ms < 0 ? "−" : "+") + Format.millis(Math.abs(ms));
     }
 
     // ---- budgets ----
