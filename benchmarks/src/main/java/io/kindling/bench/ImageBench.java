@@ -293,9 +293,9 @@ final class ImageBench {
                 LambdaClient lambda = KindlingUnderTest.client(server.endpoint())) {
             KindlingStorage storage = new KindlingStorage(server.endpoint());
             StorageStats before = KindlingStorage.FRESH;
-            for (Object[] image : imagesToImport(images)) {
-                String function = (String) image[0];
-                LocalImageRegistry.PushedImage pushed = (LocalImageRegistry.PushedImage) image[2];
+            for (ToImport image : imagesToImport(images)) {
+                String function = image.function();
+                LocalImageRegistry.PushedImage pushed = image.image();
                 RoundTripBench.progress("images: CreateFunction " + function + " (" + Format.bytes(pushed.layerBytes())
                         + " of layers), until Active");
                 ImportProbe probe = new ImportProbe(dataDir.resolve("chunks").resolve("scratch"), dataDir);
@@ -316,7 +316,7 @@ final class ImageBench {
                 if (after == null) {
                     throw new IllegalStateException(function + " is Active but the storage API shows no new image");
                 }
-                imports.add(new Import(function, (String) image[1], pushed, nanos, peaks,
+                imports.add(new Import(function, image.label(), pushed, nanos, peaks,
                         after.logicalBytes() - before.logicalBytes(), after.storedBytes() - before.storedBytes()));
                 before = after;
             }
@@ -324,14 +324,17 @@ final class ImageBench {
         return imports;
     }
 
-    /** {function, label, image} for each image there is, small first. */
-    private static List<Object[]> imagesToImport(BenchImages.Images images) {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {SMALL, "small image (userland + C bootstrap)", images.small()});
-        list.add(new Object[] {LARGE, "**large image** (the same + " + Format.bytes(images.dataLayer().size())
-                + " of random files)", images.large()});
+    /** An image the section deploys: its function's name and the tables' label for it. */
+    private record ToImport(String function, String label, LocalImageRegistry.PushedImage image) {}
+
+    /** Each image there is, small first, then large, then python. */
+    private static List<ToImport> imagesToImport(BenchImages.Images images) {
+        List<ToImport> list = new ArrayList<>();
+        list.add(new ToImport(SMALL, "small image (userland + C bootstrap)", images.small()));
+        list.add(new ToImport(LARGE, "**large image** (the same + " + Format.bytes(images.dataLayer().size())
+                + " of random files)", images.large()));
         if (images.python() != null) {
-            list.add(new Object[] {PYTHON, "Debian python3 image (realistic)", images.python()});
+            list.add(new ToImport(PYTHON, "Debian python3 image (realistic)", images.python()));
         }
         return list;
     }
@@ -367,9 +370,9 @@ final class ImageBench {
         List<Import> imports = new ArrayList<>();
         try (RegistryClient registry = new RegistryClient(RegistrySettings.defaults())) {
             ImageImport importer = new ImageImport(registry, new LayerFlattener(), FlattenLimits.lambdaDefaults());
-            for (Object[] image : imagesToImport(images)) {
-                LocalImageRegistry.PushedImage pushed = (LocalImageRegistry.PushedImage) image[2];
-                RoundTripBench.progress("images: library import of " + image[0] + " (" + Format.bytes(pushed.layerBytes())
+            for (ToImport image : imagesToImport(images)) {
+                LocalImageRegistry.PushedImage pushed = image.image();
+                RoundTripBench.progress("images: library import of " + image.function() + " (" + Format.bytes(pushed.layerBytes())
                         + ")");
                 ImportProbe probe = new ImportProbe(scratch, dir);
                 long started = System.nanoTime();
@@ -390,7 +393,7 @@ final class ImageBench {
                         });
                 long nanos = System.nanoTime() - started;
                 ImportProbe.Peaks peaks = probe.stop();
-                imports.add(new Import((String) image[0], (String) image[1], pushed, nanos, peaks,
+                imports.add(new Import(image.function(), image.label(), pushed, nanos, peaks,
                         imported.stored().report().total().bytes(), imported.stored().report().unique().bytes()));
             }
         } finally {
@@ -546,10 +549,10 @@ final class ImageBench {
                         + "compiled to .pyc; ENTRYPOINT python3, CMD /var/task/bootstrap.py (the Runtime API loop with "
                         + "urllib)") + ".",
                 "image", "layers", "layer bytes (uncompressed tar)");
-        for (Object[] image : imagesToImport(images)) {
-            LocalImageRegistry.PushedImage pushed = (LocalImageRegistry.PushedImage) image[2];
-            table.row((String) image[1], Integer.toString(pushed.layers().size()), Format.bytes(pushed.layerBytes()));
-            report.figure("images.image." + ((String) image[0]).replace("images-", ""), (String) image[1],
+        for (ToImport image : imagesToImport(images)) {
+            LocalImageRegistry.PushedImage pushed = image.image();
+            table.row(image.label(), Integer.toString(pushed.layers().size()), Format.bytes(pushed.layerBytes()));
+            report.figure("images.image." + (image.function()).replace("images-", ""), image.label(),
                     Map.of("layers", pushed.layers().size(), "layer_bytes", pushed.layerBytes()));
         }
         if (images.python() == null) {

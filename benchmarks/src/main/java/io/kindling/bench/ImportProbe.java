@@ -9,13 +9,12 @@ import java.lang.management.MemoryUsage;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
@@ -86,7 +85,7 @@ final class ImportProbe implements AutoCloseable {
             try {
                 leastFree.accumulateAndGet(store.getUsableSpace(), Math::min);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // this sample has no free-space figure; the next one may
             }
             samples.incrementAndGet();
             try {
@@ -132,9 +131,7 @@ final class ImportProbe implements AutoCloseable {
                 }
             });
         } catch (UncheckedIOException | IOException e) {
-            if (!(e.getCause() instanceof NoSuchFileException) && !(e instanceof NoSuchFileException)) {
-                return total[0];
-            }
+            // a directory vanished while it was walked: what was counted so far stands
         }
         return total[0];
     }
