@@ -60,7 +60,9 @@ import software.amazon.awssdk.services.lambda.model.State;
  *       restart of the same data directory with the disk tier off, so every chunk read below memory is an origin
  *       read): the storage API's origin counter over the image's size. The realistic image (a Debian python3 root)
  *       is one of the rows.</li>
- *   <li><b>11c. Cold start, small image beside the 10 GiB one</b>, and the bootstrap started bare.</li>
+ *   <li><b>11c. Cold start, small image beside the 10 GiB one</b>, and the bootstrap started bare; <b>11c-b</b>
+ *       splits them into the image's mount ({@link ImageMountLog}), the driver's steps ({@link SandboxStartLog}) and
+ *       the runtime's start (the C runtime's clock), as 8b does.</li>
  * </ol>
  * Then the budgets. When the server does not take {@code PackageType=Image} (before the server's wiring), the import
  * is measured with the library instead ({@link ImageImport} into a local origin, as the server would) and the server
