@@ -47,6 +47,7 @@ class ContainerImageTest extends PoolTest {
                 .isEqualTo(TestImage.PASSWD);
         assertThat(run(pool, "cat /etc2/passwd")).as("a top-level link to /etc resolves inside the image")
                 .isEqualTo(TestImage.PASSWD);
+        assertThat(run(pool, "cat /image-release")).as("a top-level regular file").isEqualTo("kindling test image\n");
         assertThat(run(pool, "for p in /work /root /home /usr/lib/jvm /usr/bin/bash /var/task/bootstrap; do"
                 + " if [ -e $p ]; then echo \"$p there\"; else echo \"$p absent\"; fi; done"))
                 .isEqualTo("/work absent\n/root absent\n/home absent\n/usr/lib/jvm absent\n/usr/bin/bash absent\n"
@@ -123,6 +124,14 @@ class ContainerImageTest extends PoolTest {
         FunctionPool pool = pool(new ImageLaunch(List.of("/usr/local/bin/entry"), "/", Map.of()), Map.of());
 
         assertThat(run(pool, "echo started through the link")).isEqualTo("started through the link\n");
+    }
+
+    @Test
+    void aBareCommandNameIsFoundOnTheImagesPath() throws Exception {
+        // Not judged from outside (no absolute path); bwrap's execvp finds it on the sandbox's PATH, inside the image.
+        FunctionPool pool = pool(new ImageLaunch(List.of("sh", "-c", "exec /var/task/bootstrap"), "/", Map.of()), Map.of());
+
+        assertThat(run(pool, "echo found")).isEqualTo("found\n");
     }
 
     private FunctionPool pool(ImageLaunch launch, Map<String, String> environment) {

@@ -73,6 +73,8 @@ final class TestImage implements AutoCloseable {
         Files.createSymbolicLink(root.resolve("lib"), Path.of("usr/lib"));
         Files.createSymbolicLink(root.resolve("lib64"), Path.of("usr/lib64"));
         image.write("etc/passwd", PASSWD, "rw-r--r--");
+        // A regular file at the top level: bound on its own, as directories are.
+        image.write("image-release", "kindling test image\n", "rw-r--r--");
         image.write("var/task/bootstrap", BOOTSTRAP, "rwxr-xr-x");
         directory(root.resolve("srv/app"));
         // An absolute link to a path the host has: inside the sandbox it must mean the image's /etc.
