@@ -25,20 +25,43 @@ final class HostUserland {
     private final TestLayer layer = new TestLayer();
     private final Set<String> added = new LinkedHashSet<>();
 
-    private HostUserland() {}
+    /** Starts with merged /usr's top-level links (bin, lib, lib64, sbin). */
+    private HostUserland() {
+        for (String top : List.of("bin", "lib", "lib64", "sbin")) {
+            layer.symlink(top, "usr/" + top);
+            added.add(top);
+        }
+    }
 
     /** The layer, with {@code /etc} and {@code /var/task} left to the layers above. */
     static TestLayer layer() throws IOException, InterruptedException {
         HostUserland userland = new HostUserland();
-        for (String top : List.of("bin", "lib", "lib64", "sbin")) {
-            userland.layer.symlink(top, "usr/" + top);
-            userland.added.add(top);
-        }
         for (String tool : TOOLS) {
             userland.copy(Path.of("/usr/bin", tool));
             for (Path library : libraries(Path.of("/usr/bin", tool))) {
                 userland.copy(library);
             }
+        }
+        return userland.layer;
+    }
+
+    /**
+     * The C userland that {@code binaries} (files outside the host's own tree, such as a jlinked Java runtime) need:
+     * the host libraries ldd lists for each, libraries of their own directory tree left out, plus {@code dlopened}
+     * (host libraries loaded by name at run time, which ldd cannot see), and no tools.
+     */
+    static TestLayer librariesFor(List<Path> binaries, Path ownTree, List<Path> dlopened)
+            throws IOException, InterruptedException {
+        HostUserland userland = new HostUserland();
+        for (Path binary : binaries) {
+            for (Path library : libraries(binary)) {
+                if (!library.normalize().startsWith(ownTree)) {
+                    userland.copy(library);
+                }
+            }
+        }
+        for (Path library : dlopened) {
+            userland.copy(library);
         }
         return userland.layer;
     }
