@@ -1,6 +1,7 @@
 package io.kindling.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kindling.chunks.oci.layers.TestLayer;
 import io.kindling.chunks.oci.registry.Descriptor;
@@ -11,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -28,6 +30,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
 import software.amazon.awssdk.services.lambda.model.PackageType;
+import software.amazon.awssdk.services.lambda.model.State;
 
 /**
  * Issue 6's "an image whose entrypoint runs the AWS Java runtime interface client works unchanged": an image built as
@@ -40,6 +43,7 @@ import software.amazon.awssdk.services.lambda.model.PackageType;
 class ContainerImageJavaTest {
     /** Where the image keeps its Java runtime: a path the host does not have, so only the image's java can run. */
     private static final String JAVA_HOME = "opt/java";
+    private static final int MEMORY_MB = 1769;
 
     private static final String HANDLER = """
             package example;
@@ -95,7 +99,9 @@ class ContainerImageJavaTest {
         Path classes = compileTheHandler(SERVER.dir().resolve("handler"));
         image = TestImages.push(registry, SERVER.dir(), "java-ric:v1", CONFIG, layout -> List.of(
                 TestImages.blob(layout, SERVER.dir(), userlandFor(runtime)),
-                TestImages.blob(layout, SERVER.dir(), tree(new TestLayer().dir("opt").dir(JAVA_HOME), runtime, JAVA_HOME)),
+                // Uncompressed: gzip of the runtime's 56 MB would be the slowest step of building the image.
+                TestImages.blob(layout, SERVER.dir(), tree(new TestLayer().dir("opt").dir(JAVA_HOME), runtime,
+                        JAVA_HOME), TestLayer.Compression.NONE),
                 TestImages.blob(layout, SERVER.dir(), functionLayer(classes))));
     }
 
@@ -115,7 +121,7 @@ class ContainerImageJavaTest {
 
         assertThat(cold.functionError()).as(cold.payload().asUtf8String()).isNull();
         assertThat(cold.payload().asUtf8String()).contains("\"greeting\":\"hello Ada\"").contains("\"invocations\":1")
-                .contains("\"function\":\"java-image\"").contains("\"memory\":512")
+                .contains("\"function\":\"java-image\"").contains("\"memory\":" + MEMORY_MB)
                 .contains("\"javaHome\":\"/" + JAVA_HOME + "\"").contains("\"workingDirectory\":\"/var/task\"");
         String log = new String(Base64.getDecoder().decode(cold.logResult()), StandardCharsets.UTF_8);
         assertThat(log).contains("hello from java-image").contains("REPORT RequestId: ");
@@ -136,10 +142,17 @@ class ContainerImageJavaTest {
                 .contains("\"errorMessage\":\"asked to fail\"").contains("example.Hello.handleRequest");
     }
 
+    /**
+     * A function of the image with 1,769 MB, which Lambda (and Kindling) give one whole vCPU: a JVM's cold start is
+     * CPU-bound, and at a fraction of a core on a busy host it could take longer than the timeout.
+     */
     private static void create(String name) {
         lambda().createFunction(r -> r.functionName(name).packageType(PackageType.IMAGE).role(TestServer.ROLE)
-                .memorySize(512).timeout(30).code(c -> c.imageUri(image)));
-        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+                .memorySize(MEMORY_MB).timeout(60).code(c -> c.imageUri(image)));
+        // Polled more often than the SDK's waiter (every 5 s): the import takes a few seconds.
+        State state = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(
+                () -> lambda().getFunctionConfiguration(r -> r.functionName(name)).state(), s -> s != State.PENDING);
+        assertThat(state).as("the image's import").isEqualTo(State.ACTIVE);
     }
 
     // ---------------------------------------------------------------- the image's layers

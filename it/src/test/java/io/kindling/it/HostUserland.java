@@ -53,11 +53,9 @@ final class HostUserland {
     static TestLayer librariesFor(List<Path> binaries, Path ownTree, List<Path> dlopened)
             throws IOException, InterruptedException {
         HostUserland userland = new HostUserland();
-        for (Path binary : binaries) {
-            for (Path library : libraries(binary)) {
-                if (!library.normalize().startsWith(ownTree)) {
-                    userland.copy(library);
-                }
+        for (Path library : libraries(binaries.toArray(Path[]::new))) {
+            if (!library.normalize().startsWith(ownTree)) {
+                userland.copy(library);
             }
         }
         for (Path library : dlopened) {
@@ -111,16 +109,23 @@ final class HostUserland {
         return path.toString().substring(1);
     }
 
-    /** What ldd says {@code binary} loads, the dynamic loader included. */
-    private static List<Path> libraries(Path binary) throws IOException, InterruptedException {
-        Process ldd = new ProcessBuilder("ldd", binary.toString()).redirectErrorStream(true).start();
+    /** What ldd says {@code binaries} load, the dynamic loader included (one ldd for them all). */
+    private static List<Path> libraries(Path... binaries) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ldd"));
+        for (Path binary : binaries) {
+            command.add(binary.toString());
+        }
+        Process ldd = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(ldd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!ldd.waitFor(30, TimeUnit.SECONDS) || ldd.exitValue() != 0) {
-            throw new IOException("ldd " + binary + " failed: " + output);
+            throw new IOException(String.join(" ", command) + " failed: " + output);
         }
         List<Path> libraries = new ArrayList<>();
         for (String line : output.split("\n")) {
             String trimmed = line.trim();
+            if (binaries.length > 1 && trimmed.endsWith(":")) {
+                continue; // the name of the binary whose libraries follow
+            }
             int arrow = trimmed.indexOf("=> ");
             String path = arrow >= 0 ? trimmed.substring(arrow + 3) : trimmed;
             int space = path.indexOf(' ');

@@ -1,5 +1,6 @@
 package io.kindling.it;
 
+import io.kindling.chunks.oci.layers.LayerBlob;
 import io.kindling.chunks.oci.layers.TestLayer;
 import io.kindling.chunks.oci.registry.Descriptor;
 import io.kindling.chunks.oci.registry.LocalRegistry;
@@ -43,9 +44,15 @@ final class TestImages {
 
     /** Adds {@code layer} to {@code layout} as a gzip layer blob. */
     static Descriptor blob(OciLayoutBuilder layout, Path scratch, TestLayer layer) throws IOException {
-        Path file = Files.createTempFile(scratch, "layer-", ".tar.gz");
-        layer.writeTo(file, TestLayer.Compression.GZIP);
-        Descriptor descriptor = layout.blob(TestLayer.TAR_GZIP, Files.readAllBytes(file));
+        return blob(layout, scratch, layer, TestLayer.Compression.GZIP);
+    }
+
+    /** Adds {@code layer} to {@code layout} as a layer blob compressed with {@code compression}. */
+    static Descriptor blob(OciLayoutBuilder layout, Path scratch, TestLayer layer, TestLayer.Compression compression)
+            throws IOException {
+        Path file = Files.createTempFile(scratch, "layer-", ".tar");
+        LayerBlob written = layer.writeTo(file, compression);
+        Descriptor descriptor = layout.blob(written.mediaType(), Files.readAllBytes(file));
         Files.delete(file);
         return descriptor;
     }
