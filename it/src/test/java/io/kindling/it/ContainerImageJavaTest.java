@@ -36,7 +36,8 @@ import software.amazon.awssdk.services.lambda.model.State;
  * Issue 6's "an image whose entrypoint runs the AWS Java runtime interface client works unchanged": an image built as
  * AWS documents for Java on a non-AWS base (the RIC and its jars beside the function's classes, {@code ENTRYPOINT
  * ["java", "-cp", ..., "...AWSLambda"]}, the handler as {@code CMD}, {@code WORKDIR /var/task}), with a Java runtime
- * of its own that jlink makes here from the JDK running the test (25), deployed with PackageType Image and invoked through the SDK.
+ * of its own that jlink makes here from the JDK running the test (25), deployed with PackageType Image and invoked
+ * through the SDK.
  * Nothing of Kindling's own java runtimes is involved: the image's java, flags and class path are all there is.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -107,7 +108,9 @@ class ContainerImageJavaTest {
 
     @AfterAll
     static void stopTheRegistry() throws Exception {
-        registry.close();
+        if (registry != null) {
+            registry.close();
+        }
     }
 
     @Test
@@ -184,7 +187,8 @@ class ContainerImageJavaTest {
         try (Stream<Path> files = Files.walk(runtime.resolve("lib"))) {
             files.filter(f -> f.getFileName().toString().endsWith(".so")).forEach(binaries::add);
         }
-        return HostUserland.librariesFor(binaries, runtime, List.of(Path.of("/usr/lib/x86_64-linux-gnu/libgcc_s.so.1")));
+        return HostUserland.librariesFor(binaries, runtime,
+                List.of(Path.of("/usr/lib/x86_64-linux-gnu/libgcc_s.so.1")));
     }
 
     /** /var/task as AWS's documented images have it: the RIC's jars in lib/ and the handler's classes. */

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * A container image's base layer made of this host's own binaries: each tool named, every library {@code ldd} lists
  * for it, the symbolic links on the way (sh → dash, libc.so.6 → its versioned file), and merged /usr's top-level links
  * (bin, lib, lib64, sbin). Enough for the shell bootstraps of {@link ProvidedRuntimeBootstraps} to run with the image
- * as their whole root, and nothing of the host beyond it.
+ * as their whole root, and nothing of the host beyond it. {@link #librariesFor} makes the other kind of base: the C
+ * libraries alone, for binaries an image brings itself (a jlinked Java runtime).
  */
 final class HostUserland {
     /** What {@link ProvidedRuntimeBootstraps#SWISS_ARMY} and the isolation probes run. */
