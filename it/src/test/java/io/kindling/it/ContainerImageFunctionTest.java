@@ -132,6 +132,31 @@ class ContainerImageFunctionTest {
     }
 
     @Test
+    void anImagePinnedByDigestIsTheSameCodeAndTheKindlingCommandDeploysIt() throws Exception {
+        String tagged = push(REGISTRIES.open, "pinned:v1", layout -> imageLayers(layout, "pinned"));
+        var first = lambda().createFunction(r -> r.functionName("img-by-tag").packageType(PackageType.IMAGE)
+                .role(TestServer.ROLE).timeout(20).code(c -> c.imageUri(tagged)));
+        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("img-by-tag"));
+        String byDigest = REGISTRIES.open.address() + "/pinned@sha256:" + first.codeSha256();
+
+        CliTest.Run deployed = CliTest.kindling("deploy", "img-by-digest", "--image", byDigest, "--command",
+                "handler.cli", "--endpoint", SERVER.server().endpoint(), "--data-dir", SERVER.dir().toString());
+        assertThat(deployed.exit()).as(deployed.err()).isZero();
+        assertThat(deployed.out()).contains("deployed img-by-digest").contains(first.codeSha256())
+                .contains("State Active");
+        var second = lambda().getFunction(r -> r.functionName("img-by-digest"));
+        assertThat(second.code().imageUri()).isEqualTo(byDigest);
+        assertThat(second.code().resolvedImageUri()).isEqualTo(byDigest);
+        assertThat(ProvidedRuntimeBootstraps.probe(lambda(), "img-by-digest", "cat /var/task/version; printenv _HANDLER"))
+                .isEqualTo("pinned\nhandler.cli\n");
+
+        CliTest.Run refused = CliTest.kindling("deploy", "img-cli-missing", "--image", REGISTRIES.open.address()
+                + "/pinned:absent", "--endpoint", SERVER.server().endpoint(), "--data-dir", SERVER.dir().toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("absent");
+    }
+
+    @Test
     void aSecondImageOnTheSameBaseStoresOnlyItsOwnLayer() throws Exception {
         String one = push(REGISTRIES.open, "dedupe:one", layout -> imageLayers(layout, "dedupe one"));
         lambda().createFunction(r -> r.functionName("img-dedupe-1").packageType(PackageType.IMAGE)

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class HostUserland {
     /** What {@link ProvidedRuntimeBootstraps#SWISS_ARMY} and the isolation probes run. */
     static final List<String> TOOLS = List.of("sh", "dash", "curl", "grep", "cut", "tr", "cat", "cp", "printenv",
-            "base64", "sed", "head", "dd", "sleep", "stat", "ls", "id", "touch", "env", "wc");
+            "base64", "sed", "head", "dd", "sleep", "stat", "ls", "id", "touch", "env", "wc", "sha256sum");
 
     private final TestLayer layer = new TestLayer();
     private final Set<String> added = new LinkedHashSet<>();
