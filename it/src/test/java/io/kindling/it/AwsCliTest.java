@@ -70,6 +70,34 @@ class AwsCliTest {
     }
 
     @Test
+    void createsAContainerImageFunctionAsTheReadmeShows() throws Exception {
+        Path home = Files.createTempDirectory(dir, "image-");
+        try (var registry = io.kindling.chunks.oci.registry.LocalRegistry.start(home)) {
+            String uri = TestImages.push(registry, home, "echo:v1", new TestImages.Config(List.of("/var/task/bootstrap"),
+                    List.of(), List.of("PATH=/usr/bin:/bin"), "/var/task", ""), layout -> List.of(
+                    TestImages.blob(layout, home, TestImages.hostUserland()),
+                    TestImages.blob(layout, home, new io.kindling.chunks.oci.layers.TestLayer().dir("var")
+                            .dir("var/task").file("var/task/bootstrap", ProvidedRuntimeBootstraps.SWISS_ARMY
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0755, 0, 0))));
+            String name = "cli-image-" + (executable.hashCode() & 0xffff);
+
+            JsonNode created = aws.json("create-function", "--function-name", name, "--package-type", "Image",
+                    "--code", "ImageUri=" + uri, "--image-config", "{\"Command\":[\"handler.name\"]}",
+                    "--role", TestServer.ROLE);
+            assertThat(created.path("PackageType").asText()).isEqualTo("Image");
+            aws.ok("wait", "function-active-v2", "--function-name", name);
+
+            JsonNode got = aws.json("get-function", "--function-name", name);
+            assertThat(got.path("Code").path("ImageUri").asText()).isEqualTo(uri);
+            assertThat(got.path("Code").path("ResolvedImageUri").asText())
+                    .isEqualTo(registry.address() + "/echo@sha256:" + created.path("CodeSha256").asText());
+            assertThat(got.path("Configuration").path("ImageConfigResponse").path("ImageConfig").path("Command")
+                    .get(0).asText()).isEqualTo("handler.name");
+            assertThat(got.path("Configuration").path("State").asText()).isEqualTo("Active");
+        }
+    }
+
+    @Test
     void createGetAndListAFunction() throws Exception {
         JsonNode created = aws.json("create-function", "--function-name", "cli-create",
                 "--runtime", "provided.al2023", "--handler", "bootstrap", "--role", TestServer.ROLE,

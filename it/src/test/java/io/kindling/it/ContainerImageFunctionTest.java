@@ -9,7 +9,6 @@ import io.kindling.chunks.oci.layers.TestLayer;
 import io.kindling.chunks.oci.registry.Descriptor;
 import io.kindling.chunks.oci.registry.LocalRegistry;
 import io.kindling.chunks.oci.registry.OciLayoutBuilder;
-import io.kindling.chunks.oci.registry.Platform;
 import io.kindling.chunks.oci.registry.RegistryCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -133,6 +132,31 @@ class ContainerImageFunctionTest {
     }
 
     @Test
+    void anImagePinnedByDigestIsTheSameCodeAndTheKindlingCommandDeploysIt() throws Exception {
+        String tagged = push(REGISTRIES.open, "pinned:v1", layout -> imageLayers(layout, "pinned"));
+        var first = lambda().createFunction(r -> r.functionName("img-by-tag").packageType(PackageType.IMAGE)
+                .role(TestServer.ROLE).timeout(20).code(c -> c.imageUri(tagged)));
+        lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("img-by-tag"));
+        String byDigest = REGISTRIES.open.address() + "/pinned@sha256:" + first.codeSha256();
+
+        CliTest.Run deployed = CliTest.kindling("deploy", "img-by-digest", "--image", byDigest, "--command",
+                "handler.cli", "--endpoint", SERVER.server().endpoint(), "--data-dir", SERVER.dir().toString());
+        assertThat(deployed.exit()).as(deployed.err()).isZero();
+        assertThat(deployed.out()).contains("deployed img-by-digest").contains(first.codeSha256())
+                .contains("State Active");
+        var second = lambda().getFunction(r -> r.functionName("img-by-digest"));
+        assertThat(second.code().imageUri()).isEqualTo(byDigest);
+        assertThat(second.code().resolvedImageUri()).isEqualTo(byDigest);
+        assertThat(ProvidedRuntimeBootstraps.probe(lambda(), "img-by-digest", "cat /var/task/version; printenv _HANDLER"))
+                .isEqualTo("pinned\nhandler.cli\n");
+
+        CliTest.Run refused = CliTest.kindling("deploy", "img-cli-missing", "--image", REGISTRIES.open.address()
+                + "/pinned:absent", "--endpoint", SERVER.server().endpoint(), "--data-dir", SERVER.dir().toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("absent");
+    }
+
+    @Test
     void aSecondImageOnTheSameBaseStoresOnlyItsOwnLayer() throws Exception {
         String one = push(REGISTRIES.open, "dedupe:one", layout -> imageLayers(layout, "dedupe one"));
         lambda().createFunction(r -> r.functionName("img-dedupe-1").packageType(PackageType.IMAGE)
@@ -224,22 +248,15 @@ class ContainerImageFunctionTest {
 
     // ---------------------------------------------------------------- images
 
-    @FunctionalInterface
-    private interface Layers {
-        List<Descriptor> build(OciLayoutBuilder layout) throws Exception;
-    }
+    /** The image's own config, which the tests' functions override in part. */
+    private static final TestImages.Config CONFIG = new TestImages.Config(List.of("/var/task/bootstrap"),
+            List.of("handler.one"), List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=from the image",
+                    "OVERRIDDEN=by the image"), "/var/task", "imageuser");
 
-    /** Builds an image in a fresh OCI layout and pushes it; returns its reference. */
-    private static String push(LocalRegistry registry, String repositoryAndTag, Layers layers) throws Exception {
-        Path dir = Files.createTempDirectory(SERVER.dir(), "layout-");
-        OciLayoutBuilder layout = new OciLayoutBuilder(dir);
-        List<Descriptor> built = layers.build(layout);
-        Descriptor config = layout.config(Platform.LINUX_AMD64, List.of("/var/task/bootstrap"), List.of("handler.one"),
-                List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=from the image", "OVERRIDDEN=by the image"), "/var/task",
-                "imageuser", built);
-        layout.tag("t", layout.manifest(config, built));
-        registry.push(layout, "t", repositoryAndTag, false);
-        return registry.address() + "/" + repositoryAndTag;
+    /** Builds an image with {@link #CONFIG} and pushes it; returns its reference. */
+    private static String push(LocalRegistry registry, String repositoryAndTag, TestImages.Layers layers)
+            throws Exception {
+        return TestImages.push(registry, SERVER.dir(), repositoryAndTag, CONFIG, layers);
     }
 
     /**
@@ -248,34 +265,17 @@ class ContainerImageFunctionTest {
      * and /var/task/version holding {@code version}.
      */
     private static List<Descriptor> imageLayers(OciLayoutBuilder layout, String version) throws Exception {
-        Descriptor base = blob(layout, BaseLayer.get());
+        Descriptor base = TestImages.blob(layout, SERVER.dir(), TestImages.hostUserland());
         byte[] bootstrap = ProvidedRuntimeBootstraps.SWISS_ARMY.getBytes(StandardCharsets.UTF_8);
         byte[] alternative = ProvidedRuntimeBootstraps.SWISS_ARMY.replace("set -u",
                 "set -u\nexport ALT='started by the alternative bootstrap'").getBytes(StandardCharsets.UTF_8);
-        Descriptor own = blob(layout, new TestLayer().dir("etc").dir("var").dir("var/task").dir("opt").dir("opt/alt")
+        Descriptor own = TestImages.blob(layout, SERVER.dir(), new TestLayer().dir("etc").dir("var").dir("var/task")
+                .dir("opt").dir("opt/alt")
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nimageuser:x:1000:1000::/home/imageuser:/bin/sh\n")
                 .file("var/task/bootstrap", bootstrap, 0755, 0, 0)
                 .file("opt/alt/bootstrap", alternative, 0755, 0, 0)
                 .file("var/task/version", version + "\n"));
         return List.of(base, own);
-    }
-
-    private static Descriptor blob(OciLayoutBuilder layout, TestLayer layer) throws Exception {
-        Path file = Files.createTempFile(SERVER.dir(), "layer-", ".tar.gz");
-        layer.writeTo(file, TestLayer.Compression.GZIP);
-        return layout.blob(TestLayer.TAR_GZIP, Files.readAllBytes(file));
-    }
-
-    /** Built once: gzip of ~15 MB of binaries is the slow part of building an image. */
-    private static final class BaseLayer {
-        private static TestLayer layer;
-
-        static synchronized TestLayer get() throws IOException, InterruptedException {
-            if (layer == null) {
-                layer = HostUserland.layer();
-            }
-            return layer;
-        }
     }
 
     /** The three registries, started before the server so its credentials file can name them. */

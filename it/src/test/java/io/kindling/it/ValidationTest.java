@@ -205,12 +205,12 @@ class ValidationTest extends ServerTest {
     }
 
     @Test
-    void codeMustBeAZipFile() {
+    void codeMustBeAZipFileOrAnImageThatCanBeResolved() {
         assertCreateInvalid(r -> r.code(c -> c.s3Bucket("my-bucket").s3Key("code.zip")),
                 "S3Bucket/S3Key code locations are not supported");
         assertCreateInvalid(r -> r.packageType(PackageType.IMAGE).runtime((String) null).handler(null)
                         .code(c -> c.imageUri("123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:latest")),
-                "Kindling does not support PackageType Image");
+                "cannot be reached to pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:latest");
         assertCreateValidation(r -> r.code((software.amazon.awssdk.services.lambda.model.FunctionCode) null),
                 "Value null at 'code' failed to satisfy constraint: Member must not be null");
     }

@@ -3,6 +3,7 @@ package io.kindling.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kindling.chunks.oci.registry.CredentialsLookup;
+import io.kindling.chunks.oci.registry.ImageReference;
 import io.kindling.chunks.oci.registry.RegistryCredentials;
 import io.kindling.chunks.oci.registry.RegistrySettings;
 import java.io.IOException;
@@ -74,11 +75,15 @@ record ImageRegistries(Set<String> insecureRegistries, Optional<Path> credential
         return byRegistry;
     }
 
-    /** Docker also accepts {@code https://host/v1/}-style keys; image references name the bare {@code host[:port]}. */
+    /**
+     * Docker also accepts {@code https://host/v1/}-style keys, and logs in to Docker Hub as {@code index.docker.io};
+     * image references name the bare {@code host[:port]}, and Docker Hub as {@code docker.io}.
+     */
     private static String registryKey(String key) {
         String bare = key.replaceFirst("^https?://", "");
         int slash = bare.indexOf('/');
-        return slash < 0 ? bare : bare.substring(0, slash);
+        String host = slash < 0 ? bare : bare.substring(0, slash);
+        return host.equals("index.docker.io") || host.equals("registry-1.docker.io") ? ImageReference.DOCKER_HUB : host;
     }
 
     private static RegistryCredentials credentials(Path file, String registry, JsonNode entry) throws IOException {

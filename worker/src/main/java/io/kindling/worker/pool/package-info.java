@@ -11,5 +11,10 @@
  * command). Before a sandbox is created its runtime's entrypoint is judged on the host
  * ({@link io.kindling.worker.sandbox.SandboxFiles}); a missing one answers the first invocation with
  * {@code Runtime.InvalidEntrypoint}, as Lambda does.
+ *
+ * <p>A container image function ({@link io.kindling.worker.pool.FunctionVersionSpec#ofImage}) has no runtime of the
+ * catalog: its {@link io.kindling.worker.pool.ImageLaunch} (ENTRYPOINT + CMD, WORKDIR, ENV) runs verbatim on the image
+ * itself as the sandbox's whole read-only root ({@link io.kindling.worker.sandbox.ImageRoot}); its variables are the
+ * image's ENV, overridden by the function's, overridden by Lambda's reserved ones.
  */
 package io.kindling.worker.pool;

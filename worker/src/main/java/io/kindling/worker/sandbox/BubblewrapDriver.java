@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start-up, in order, each step undone if a later one fails:
  * <ol>
- *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts;
+ *   <li>the root checked ({@link #root(SandboxSpec)}): a runtime's binds against the forbidden host paths, or a
+ *       container image's top-level entries listed;
+ *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts (an image sandbox does not bind them: its
+ *       /etc is the image's own; the directory still holds nothing else and is removed with the sandbox);
  *   <li>cgroup(s) {@code <prefix>/<id>} with the limits written;
  *   <li>network namespace {@code <prefix>-<id>}, lo up, and the Runtime API listener bound inside
  *       it, on a fresh platform thread (see {@link NetworkNamespaces});

@@ -15,7 +15,9 @@
  *   <li>bwrap as uid 993 (nsenter drops root): new user, pid, mount, ipc, uts and cgroup
  *       namespaces, no capabilities, no_new_privs, no nested user namespaces, a read-only root of
  *       binds listed as data, /var/task (the code) and /var/runtime (the runtime's own files, if any)
- *       read-only, a private sized tmpfs at /tmp.
+ *       read-only, a private sized tmpfs at /tmp. For a container image
+ *       ({@link io.kindling.worker.sandbox.ImageRoot}) the root is the image instead, each top-level entry bound
+ *       read-only on its own, with no generated /etc files and nothing bound at /var/task.
  * </ul>
  *
  * <p>Threads. Callers may be virtual threads. Work that blocks in native code or changes
