@@ -49,8 +49,12 @@ public final class ErofsBuilder {
     public static final UUID FILESYSTEM_UUID = UUID.fromString("6b696e64-6c69-6e67-2d65-726f66730000");
     /** 512 KiB, Lambda's block size: the unit of the blob's chunk index (not the chunk store's chunks). */
     public static final int CHUNK_SIZE = 512 * 1024;
-    /** Measured here: a 260 MB tree builds in about 2 s; minutes leave room for a slow disk and a 10 GiB image. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * A safety net for a hung tool, not a budget: measured here, a 260 MB tree builds in about 2 s and a 10 GiB
+     * container image in about 100 s (10 s per GiB); half an hour leaves room for that image on a disk five times
+     * slower and busy.
+     */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     static final String TOOL = "mkfs.erofs";
 
     /** Whose files the image says they are. */

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErofsExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(ErofsExtractor.class);
-    /** Measured here: 3 MB extract in a few ms; minutes leave room for a slow disk and a 10 GiB image. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    /** A safety net for a hung tool: 3 MB extract in a few ms here; as {@link ErofsBuilder#DEFAULT_TIMEOUT}, room for 10 GiB. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     /** The slice a part is copied in: the blob's own chunk size, so a read usually touches one or two stored chunks. */
     static final int COPY_SLICE = ErofsBuilder.CHUNK_SIZE;
     /** Ends the temporary directory beside a target, so whoever finds one after a crash can tell what it was. */
