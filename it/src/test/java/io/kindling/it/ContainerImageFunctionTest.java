@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kindling.chunks.oci.layers.TestLayer;
 import io.kindling.chunks.oci.registry.Descriptor;
 import io.kindling.chunks.oci.registry.LocalRegistry;
 import io.kindling.chunks.oci.registry.OciLayoutBuilder;
-import io.kindling.chunks.oci.registry.Platform;
 import io.kindling.chunks.oci.registry.RegistryCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -234,48 +232,14 @@ class ContainerImageFunctionTest {
         Path dir = Files.createTempDirectory(SERVER.dir(), "layout-");
         OciLayoutBuilder layout = new OciLayoutBuilder(dir);
         List<Descriptor> built = layers.build(layout);
-        Descriptor config = layout.config(Platform.LINUX_AMD64, List.of("/var/task/bootstrap"), List.of("handler.one"),
-                List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=from the image", "OVERRIDDEN=by the image"), "/var/task",
-                "imageuser", built);
+        Descriptor config = TestImages.config(layout, built);
         layout.tag("t", layout.manifest(config, built));
         registry.push(layout, "t", repositoryAndTag, false);
         return registry.address() + "/" + repositoryAndTag;
     }
 
-    /**
-     * The host userland (the same bytes every time, so a shared base), then the image's own layer: /etc with a passwd
-     * of its own, the swiss-army bootstrap at /var/task/bootstrap and /opt/alt/bootstrap (the latter exporting ALT),
-     * and /var/task/version holding {@code version}.
-     */
     private static List<Descriptor> imageLayers(OciLayoutBuilder layout, String version) throws Exception {
-        Descriptor base = blob(layout, BaseLayer.get());
-        byte[] bootstrap = ProvidedRuntimeBootstraps.SWISS_ARMY.getBytes(StandardCharsets.UTF_8);
-        byte[] alternative = ProvidedRuntimeBootstraps.SWISS_ARMY.replace("set -u",
-                "set -u\nexport ALT='started by the alternative bootstrap'").getBytes(StandardCharsets.UTF_8);
-        Descriptor own = blob(layout, new TestLayer().dir("etc").dir("var").dir("var/task").dir("opt").dir("opt/alt")
-                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nimageuser:x:1000:1000::/home/imageuser:/bin/sh\n")
-                .file("var/task/bootstrap", bootstrap, 0755, 0, 0)
-                .file("opt/alt/bootstrap", alternative, 0755, 0, 0)
-                .file("var/task/version", version + "\n"));
-        return List.of(base, own);
-    }
-
-    private static Descriptor blob(OciLayoutBuilder layout, TestLayer layer) throws Exception {
-        Path file = Files.createTempFile(SERVER.dir(), "layer-", ".tar.gz");
-        layer.writeTo(file, TestLayer.Compression.GZIP);
-        return layout.blob(TestLayer.TAR_GZIP, Files.readAllBytes(file));
-    }
-
-    /** Built once: gzip of ~15 MB of binaries is the slow part of building an image. */
-    private static final class BaseLayer {
-        private static TestLayer layer;
-
-        static synchronized TestLayer get() throws IOException, InterruptedException {
-            if (layer == null) {
-                layer = HostUserland.layer();
-            }
-            return layer;
-        }
+        return TestImages.layers(layout, SERVER.dir(), version);
     }
 
     /** The three registries, started before the server so its credentials file can name them. */
