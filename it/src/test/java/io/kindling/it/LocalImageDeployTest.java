@@ -146,6 +146,30 @@ class LocalImageDeployTest extends ServerTest {
     }
 
     @Test
+    void aBlobOverTheLimitIsRefusedWith413BeforeItsBodyIsSent() throws Exception {
+        byte[] claimed = "whatever it claims to be".getBytes(StandardCharsets.UTF_8);
+        AuthSigning signing = new AuthSigning(server.endpoint());
+        SdkHttpRequest put = signing.sign(signing.request(SdkHttpMethod.PUT, BLOBS + "sha256%3A"
+                + BlobDigest.of(claimed).hex()), claimed);
+        StringBuilder head = new StringBuilder("PUT " + put.encodedPath() + " HTTP/1.1\r\n");
+        put.forEachHeader((name, values) -> values.forEach(value -> head.append(name).append(": ").append(value)
+                .append("\r\n")));
+        // One byte over Lambda's 10 GiB image limit; not a byte of it is sent.
+        head.append("Content-Length: ").append((10L << 30) + 1).append("\r\n\r\n");
+
+        String answer;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.server.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(head.toString().getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            answer = response(socket.getInputStream());
+        }
+
+        assertThat(answer).startsWith("HTTP/1.1 413").contains("RequestEntityTooLargeException")
+                .contains("at most " + (10L << 30) + " bytes");
+    }
+
+    @Test
     void unsignedPushesAreRefused() throws Exception {
         Map<String, FileTime> before = storeFiles();
         byte[] blob = "anonymous".getBytes(StandardCharsets.UTF_8);
@@ -162,6 +186,22 @@ class LocalImageDeployTest extends ServerTest {
         assertThat(head.statusCode()).isEqualTo(403);
         assertThat(manifest.statusCode()).isEqualTo(403);
         assertThat(storeFiles()).isEqualTo(before);
+    }
+
+    /** An HTTP/1.1 response's head and its Content-Length body, read without waiting for the connection to close. */
+    private static String response(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+        }
+        String text = head.toString(StandardCharsets.US_ASCII);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(text);
+        int size = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        return text + new String(in.readNBytes(size), StandardCharsets.UTF_8);
     }
 
     /**
