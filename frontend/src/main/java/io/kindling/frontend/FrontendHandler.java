@@ -193,6 +193,9 @@ public final class FrontendHandler extends Handler.Abstract {
             status = fail(response, callback, errors.of(e));
         } catch (LocalImages.Rejected e) {
             status = fail(response, callback, LambdaErrors.of(e));
+        } catch (LocalImages.UploadBroken e) {
+            log.info("request {}: {}", requestId, e.getMessage());
+            status = fail(response, callback, LambdaErrors.of(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             status = fail(response, callback, LambdaErrors.unexpected());

@@ -107,6 +107,10 @@ final class LambdaErrors {
         };
     }
 
+    static LambdaError of(LocalImages.UploadBroken e) {
+        return new LambdaError(400, "InvalidRequestContentException", e.getMessage());
+    }
+
     static LambdaError unexpected() {
         return new LambdaError(500, "ServiceException", "Kindling hit an unexpected error; the request id is in the"
                 + " server log.");

@@ -23,7 +23,8 @@ public interface LocalImages {
      * they are exactly that many and hash to that digest.
      *
      * @throws Rejected if the digest is malformed, the size over the limit, or the bytes are not the digest's
-     * @throws IOException if the body broke off or the disk failed; nothing is kept
+     * @throws UploadBroken if the body broke off; nothing is kept
+     * @throws IOException if the disk failed; nothing is kept
      */
     LocalImageBlob putBlob(String digest, long size, InputStream body) throws Rejected, IOException;
 
@@ -52,6 +53,19 @@ public interface LocalImages {
                 throw new Rejected(Rejected.Why.INVALID, "This node has no local image store.");
             }
         };
+    }
+
+    /**
+     * A blob's body stopped before its Content-Length: the client went away, or sent nothing for the server's idle
+     * timeout. Nothing was kept; it is the client's doing, so it is answered (if anyone still listens) and not logged
+     * as a server failure.
+     */
+    final class UploadBroken extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public UploadBroken(String message, IOException cause) {
+            super(message, cause);
+        }
     }
 
     /** The push is refused; the message says why in the pusher's terms. */

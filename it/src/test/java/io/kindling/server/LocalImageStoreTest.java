@@ -61,6 +61,22 @@ class LocalImageStoreTest {
     }
 
     @Test
+    void aBodyThatBreaksOffIsReportedAsTheClientsAndLeavesNothing() throws Exception {
+        LocalImageStore store = LocalImageStore.open(dir);
+        List<Path> empty = files(store.root());
+        InputStream breaking = new java.io.SequenceInputStream(bytes("righ"), new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new java.io.EOFException("connection closed");
+            }
+        });
+
+        assertThatThrownBy(() -> store.putBlob(digest("right"), 5, breaking))
+                .isInstanceOf(LocalImages.UploadBroken.class).hasMessageContaining("broke off after 4 of 5 bytes");
+        assertThat(files(store.root())).isEqualTo(empty);
+    }
+
+    @Test
     void aManifestIsTaggedOnlyWhenItsBlobsAreThereAndRetaggingMovesTheTag() throws Exception {
         LocalImageStore store = LocalImageStore.open(dir);
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{}}";

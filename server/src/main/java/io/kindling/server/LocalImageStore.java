@@ -130,8 +130,17 @@ final class LocalImageStore implements LocalImages {
                     PRIVATE_FILE); OutputStream out = Channels.newOutputStream(file)) {
                 byte[] buffer = new byte[64 * 1024];
                 // One byte past the declared size is enough to know the body is longer than it said.
-                for (int n; received <= size && (n = body.read(buffer, 0,
-                        (int) Math.min(buffer.length, size + 1 - received))) >= 0; ) {
+                while (received <= size) {
+                    int n;
+                    try {
+                        n = body.read(buffer, 0, (int) Math.min(buffer.length, size + 1 - received));
+                    } catch (IOException e) {
+                        throw new UploadBroken("The upload of blob " + digest + " broke off after " + received + " of "
+                                + size + " bytes (" + e.getMessage() + "); nothing was kept.", e);
+                    }
+                    if (n < 0) {
+                        break;
+                    }
                     hashing.update(buffer, 0, n);
                     out.write(buffer, 0, n);
                     received += n;
