@@ -21,8 +21,10 @@ import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = {"Create a function, or update its code and configuration if it exists.",
-                "Code is a directory or zip (with --runtime and --handler), or a container image in an OCI registry"
-                        + " (--image REF, optionally with --entry-point/--command/--working-dir overriding the image's)."})
+                "Code is a directory or zip (with --runtime and --handler), or a container image (--image, optionally"
+                        + " with --entry-point/--command/--working-dir overriding the image's): a reference to an OCI"
+                        + " registry, or an image on this machine, an OCI layout directory or a docker save archive,"
+                        + " which is pushed to the server's local image store first."})
 final class DeployCommand implements Callable<Integer> {
     @Mixin
     ClientOptions client;
@@ -34,9 +36,11 @@ final class DeployCommand implements Callable<Integer> {
             description = "A directory to zip, or a ready .zip package (not with --image).")
     Path source;
 
-    @Option(names = "--image", paramLabel = "REF",
-            description = "A container image: registry/repository:tag or registry/repository@sha256:digest. The server "
-                    + "pulls it (PackageType Image).")
+    @Option(names = "--image", paramLabel = "REF|DIR[:TAG]|TAR",
+            description = "A container image (PackageType Image): registry/repository:tag or "
+                    + "registry/repository@sha256:digest, which the server pulls; or an OCI layout directory (DIR:TAG "
+                    + "picks a tag, else its only image) or a docker save archive (.tar), whose layers are uploaded "
+                    + "(those the server has are skipped) to run as kindling.local/NAME@sha256:digest.")
     String image;
 
     @Option(names = "--entry-point", paramLabel = "ARG", split = ",",
@@ -77,9 +81,9 @@ final class DeployCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Code code = code();
+        Code code = pushedIfLocal(code());
         try (LambdaClient lambda = client.client(new ProgressInterceptor(spec.commandLine().getErr(), "uploading"))) {
             FunctionConfiguration result = exists(lambda) ? update(lambda, code) : create(lambda, code);
             FunctionConfiguration ready;
@@ -122,6 +126,23 @@ final class DeployCommand implements Callable<Integer> {
                     "--entry-point, --command and --working-dir are for image functions (--image)");
         }
         return new Code(packageBytes(), null);
+    }
+
+    /** An image on this machine is pushed to the server's local image store, and deployed by the URI it gets there. */
+    private Code pushedIfLocal(Code code) throws Exception {
+        if (code.imageUri() == null) {
+            return code;
+        }
+        java.util.Optional<LocalImage.Location> local = LocalImage.Location.of(code.imageUri());
+        if (local.isEmpty()) {
+            return code;
+        }
+        try (LocalImage image = local.get().read(); KindlingApi api = client.kindlingApi()) {
+            String uri = ImagePush.push(api, image, ImagePush.repositoryFor(name), spec.commandLine().getErr());
+            spec.commandLine().getErr().printf("pushed %s as %s%n", local.get().path(), uri);
+            spec.commandLine().getErr().flush();
+            return new Code(null, uri);
+        }
     }
 
     private software.amazon.awssdk.services.lambda.model.ImageConfig imageConfig() {

@@ -33,20 +33,25 @@ final class ProgressInterceptor implements ExecutionInterceptor {
             if (total <= 0) {
                 return body;
             }
-            return RequestBody.fromContentProvider(() -> new Counting(body.contentStreamProvider().newStream(), total),
-                    total, body.contentType());
+            return RequestBody.fromContentProvider(() -> new Counting(body.contentStreamProvider().newStream(), total,
+                    out, label), total, body.contentType());
         });
     }
 
-    private final class Counting extends FilterInputStream {
+    /** A stream that draws {@code label}'s bar on {@code out} as it is read, once reading takes more than a moment. */
+    static final class Counting extends FilterInputStream {
         private final long total;
+        private final PrintWriter out;
+        private final String label;
         private final long started = System.nanoTime();
         private long sent;
         private int drawn = -1;
 
-        Counting(InputStream in, long total) {
+        Counting(InputStream in, long total, PrintWriter out, String label) {
             super(in);
             this.total = total;
+            this.out = out;
+            this.label = label;
         }
 
         @Override

@@ -111,7 +111,8 @@ final class ControlPlane {
             case TagResource -> tagResource(call);
             case UntagResource -> untagResource(call);
             case Invoke, InvokeAsync, GetFunctionLogs, ListQueues, ListDeadLetters, ReplayDeadLetters, GetStorageStats,
-                 CollectStorageGarbage, GetMetrics -> throw new IllegalArgumentException(call.operation()
+                 CollectStorageGarbage, GetMetrics, HeadImageBlob, PutImageBlob, PutImageManifest ->
+                    throw new IllegalArgumentException(call.operation()
                     + " is not a control-plane operation");
         };
     }

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The Lambda REST API on Jetty's core handler API. Each request runs on its own virtual thread
  * (the server's thread pool is configured so), reads its body within the operation's limit,
- * is authenticated with SigV4, routed, executed, and logged as one line.
+ * is authenticated with SigV4, routed, executed, and logged as one line. One operation does not read its body first:
+ * {@link Operation#PutImageBlob}, a blob of up to 10 GiB, is authenticated against the digest it claims and streamed to
+ * disk by the {@link LocalImages} store, which keeps it only if the bytes match that digest.
  *
  * <p>Unauthenticated paths: {@code GET /health}, and presigned code downloads under
  * {@link CodeLocations#PATH_PREFIX}, which carry their own signature.
@@ -67,7 +69,7 @@ public final class FrontendHandler extends Handler.Abstract {
     public record Settings(Arns arns, Optional<SigV4Verifier> verifier, Path stagingDir, PackageLimits packageLimits,
                            int maxConcurrentUploads, Clock clock, Supplier<String> baseUrl, Invoker invoker,
                            FunctionLogReader logs, AsyncEvents events, ConcurrencyCounter counter,
-                           NodeStatus node, ContainerImages images) {}
+                           NodeStatus node, ContainerImages images, LocalImages localImages) {}
 
     private final ObjectMapper json = LambdaJson.mapper();
     private final Optional<SigV4Verifier> verifier;
@@ -76,6 +78,7 @@ public final class FrontendHandler extends Handler.Abstract {
     private final FunctionLogs logs;
     private final EventQueues queues;
     private final NodeStatus node;
+    private final ImagePushes imagePushes;
     private final CodeLocations codeLocations;
     private final CodeStore codeStore;
     private final LambdaErrors errors;
@@ -94,6 +97,7 @@ public final class FrontendHandler extends Handler.Abstract {
                 settings.arns(), json.getFactory());
         this.queues = new EventQueues(settings.events(), registry, settings.arns());
         this.node = settings.node();
+        this.imagePushes = new ImagePushes(settings.localImages());
         this.logs = new FunctionLogs(settings.logs(), registry, settings.arns());
     }
 
@@ -126,9 +130,18 @@ public final class FrontendHandler extends Handler.Abstract {
             } catch (RequestException e) {
                 unrouted = e;
             }
-            byte[] body = readBody(request, match == null ? Operation.Limits.SMALL_BODY : match.operation().maxBody,
-                    match == null ? operation : match.operation().nameInLimitMessages());
-            caller = authenticate(request, rawPath, body);
+            // A blob of the local image store (up to 10 GiB) is never held in memory: it is authenticated before its
+            // body is read, and the body streams to disk in the operation below.
+            boolean streamed = match != null && match.operation() == Operation.PutImageBlob;
+            byte[] body;
+            if (streamed) {
+                body = new byte[0];
+                caller = authenticate(request, rawPath, ImagePushes.claimedPayloadHash(match.pathParameters().get("Digest")));
+            } else {
+                body = readBody(request, match == null ? Operation.Limits.SMALL_BODY : match.operation().maxBody,
+                        match == null ? operation : match.operation().nameInLimitMessages());
+                caller = authenticate(request, rawPath, SignedRequest.sha256Hex(body));
+            }
             if (unrouted != null) {
                 throw unrouted;
             }
@@ -143,6 +156,9 @@ public final class FrontendHandler extends Handler.Abstract {
                 case CollectStorageGarbage -> new ApiResult(200, node.collectGarbage(), null);
                 case GetMetrics -> ApiResult.raw(200, node.metrics().getBytes(StandardCharsets.UTF_8),
                         PROMETHEUS_TEXT, Map.of(), null);
+                case HeadImageBlob -> imagePushes.head(call);
+                case PutImageBlob -> imagePushes.putBlob(call, request.getLength(), Content.Source.asInputStream(request));
+                case PutImageManifest -> imagePushes.putManifest(call);
                 default -> controlPlane.handle(call);
             };
             if (result.function() != null) {
@@ -175,6 +191,11 @@ public final class FrontendHandler extends Handler.Abstract {
         } catch (AsyncEvents.Refused e) {
             log.warn("request {}: event not stored: {}", requestId, e.getMessage(), e.getCause());
             status = fail(response, callback, errors.of(e));
+        } catch (LocalImages.Rejected e) {
+            status = fail(response, callback, LambdaErrors.of(e));
+        } catch (LocalImages.UploadBroken e) {
+            log.info("request {}: {}", requestId, e.getMessage());
+            status = fail(response, callback, LambdaErrors.of(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             status = fail(response, callback, LambdaErrors.unexpected());
@@ -244,7 +265,8 @@ public final class FrontendHandler extends Handler.Abstract {
         return headers;
     }
 
-    private String authenticate(Request request, String rawPath, byte[] body) throws AuthException {
+    /** @param payloadSha256Hex the body's hash as received, or what a streamed body must hash to */
+    private String authenticate(Request request, String rawPath, String payloadSha256Hex) throws AuthException {
         if (verifier.isEmpty()) {
             return "anonymous";
         }
@@ -253,7 +275,7 @@ public final class FrontendHandler extends Handler.Abstract {
             headers.computeIfAbsent(field.getName(), k -> new ArrayList<>()).add(field.getValue());
         }
         SignedRequest signed = new SignedRequest(request.getMethod(), rawPath, request.getHttpURI().getQuery(),
-                RequestHeaders.of(headers), SignedRequest.sha256Hex(body));
+                RequestHeaders.of(headers), payloadSha256Hex);
         VerifiedCaller caller = verifier.get().verify(signed);
         return caller.accessKeyId();
     }

@@ -99,6 +99,18 @@ final class LambdaErrors {
         };
     }
 
+    static LambdaError of(LocalImages.Rejected e) {
+        return switch (e.why()) {
+            case INVALID -> new LambdaError(400, "InvalidParameterValueException", e.getMessage());
+            // The name the frontend gives every oversized body (see TooLarge above).
+            case TOO_LARGE -> new LambdaError(413, "RequestEntityTooLargeException", e.getMessage());
+        };
+    }
+
+    static LambdaError of(LocalImages.UploadBroken e) {
+        return new LambdaError(400, "InvalidRequestContentException", e.getMessage());
+    }
+
     static LambdaError unexpected() {
         return new LambdaError(500, "ServiceException", "Kindling hit an unexpected error; the request id is in the"
                 + " server log.");

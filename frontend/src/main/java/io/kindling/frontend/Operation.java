@@ -53,7 +53,12 @@ enum Operation {
     /** Kindling's own: the node's chunk store and its metrics, from {@link NodeStatus}. */
     GetStorageStats("GET", "/kindling/2026-11-27/storage", 200, 0),
     CollectStorageGarbage("POST", "/kindling/2026-11-27/storage/gc", 200, 0),
-    GetMetrics("GET", "/kindling/2026-11-27/metrics", 200, 0);
+    GetMetrics("GET", "/kindling/2026-11-27/metrics", 200, 0),
+    /** Kindling's own: the local image store ({@link LocalImages}); 200 if it has the blob, 404 if not. */
+    HeadImageBlob("HEAD", "/kindling/2026-11-27/images/blobs/{Digest}", 200, 0),
+    /** The one operation whose body is streamed to disk rather than read into memory ({@link FrontendHandler}). */
+    PutImageBlob("PUT", "/kindling/2026-11-27/images/blobs/{Digest}", 201, Limits.IMAGE_BLOB),
+    PutImageManifest("PUT", "/kindling/2026-11-27/images/{Repository}/manifests/{Tag}", 201, Limits.IMAGE_MANIFEST);
 
     final String method;
     final String[] segments;
@@ -86,6 +91,10 @@ enum Operation {
         static final long INVOKE_BODY = 6_291_456;
         /** Lambda's asynchronous payload limit since 2025 (it was 256 KB), 1 MB. */
         static final long ASYNC_INVOKE_BODY = 1_048_576;
+        /** Lambda's image limit, 10 GiB, for one blob of the local image store; streamed, never held in memory. */
+        static final long IMAGE_BLOB = 10L * 1024 * 1024 * 1024;
+        /** The distribution spec's manifest limit, 4 MiB, which the registry client also pulls at most. */
+        static final long IMAGE_MANIFEST = 4L * 1024 * 1024;
 
         private Limits() {}
     }

@@ -31,4 +31,21 @@ class RouterTest {
         assertThatThrownBy(() -> Router.route("PATCH", path)).isInstanceOf(RequestException.UnknownOperation.class)
                 .hasMessageContaining("not allowed");
     }
+
+    @Test
+    void theLocalImageStoreRoutesBlobsByDigestAndManifestsByRepositoryAndTag() throws Exception {
+        String hex = "a".repeat(64);
+        Router.Match head = Router.route("HEAD", "/kindling/2026-11-27/images/blobs/sha256%3A" + hex);
+        Router.Match put = Router.route("PUT", "/kindling/2026-11-27/images/blobs/sha256:" + hex);
+        Router.Match manifest = Router.route("PUT", "/kindling/2026-11-27/images/blobs/manifests/v1");
+
+        assertThat(head.operation()).isEqualTo(Operation.HeadImageBlob);
+        assertThat(head.pathParameters()).containsEntry("Digest", "sha256:" + hex);
+        assertThat(put.operation()).isEqualTo(Operation.PutImageBlob);
+        assertThat(put.pathParameters()).containsEntry("Digest", "sha256:" + hex);
+        assertThat(manifest.operation()).as("a repository may be called blobs").isEqualTo(Operation.PutImageManifest);
+        assertThat(manifest.pathParameters()).containsEntry("Repository", "blobs").containsEntry("Tag", "v1");
+        assertThat(ImagePushes.claimedPayloadHash("sha256:" + hex)).isEqualTo(hex);
+        assertThat(ImagePushes.claimedPayloadHash("md5:x")).isEqualTo(io.kindling.frontend.auth.SignedRequest.EMPTY_PAYLOAD_SHA256);
+    }
 }

@@ -103,17 +103,26 @@ final class AuthSigning {
 
     /** Sends {@code request} (its URI, method and every header but those the client sets) with {@code body}. */
     static HttpResponse<String> send(SdkHttpRequest request, byte[] body) throws IOException, InterruptedException {
+        return HTTP.send(build(request, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body)), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** As {@link #send(SdkHttpRequest, byte[])} with a body published as the test likes, e.g. one that stalls. */
+    static java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(SdkHttpRequest request,
+            HttpRequest.BodyPublisher body) {
+        return HTTP.sendAsync(build(request, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest build(SdkHttpRequest request, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.getUri())
                 .timeout(Duration.ofSeconds(60))
-                .method(request.method().name(), body.length == 0
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(request.method().name(), body);
         request.forEachHeader((name, values) -> {
             if (!SET_BY_CLIENT.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(value -> builder.header(name, value));
             }
         });
-        return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        return builder.build();
     }
 
     static HttpResponse<String> send(SdkHttpRequest request) throws IOException, InterruptedException {

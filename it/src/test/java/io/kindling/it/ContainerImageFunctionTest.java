@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kindling.chunks.oci.layers.TestLayer;
 import io.kindling.chunks.oci.registry.Descriptor;
 import io.kindling.chunks.oci.registry.LocalRegistry;
 import io.kindling.chunks.oci.registry.OciLayoutBuilder;
@@ -248,34 +247,15 @@ class ContainerImageFunctionTest {
 
     // ---------------------------------------------------------------- images
 
-    /** The image's own config, which the tests' functions override in part. */
-    private static final TestImages.Config CONFIG = new TestImages.Config(List.of("/var/task/bootstrap"),
-            List.of("handler.one"), List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=from the image",
-                    "OVERRIDDEN=by the image"), "/var/task", "imageuser");
-
-    /** Builds an image with {@link #CONFIG} and pushes it; returns its reference. */
+    /** Builds an image with {@link TestImages#SWISS_ARMY_CONFIG} and pushes it; returns its reference. */
     private static String push(LocalRegistry registry, String repositoryAndTag, TestImages.Layers layers)
             throws Exception {
-        return TestImages.push(registry, SERVER.dir(), repositoryAndTag, CONFIG, layers);
+        return TestImages.push(registry, SERVER.dir(), repositoryAndTag, TestImages.SWISS_ARMY_CONFIG, layers);
     }
 
-    /**
-     * The host userland (the same bytes every time, so a shared base), then the image's own layer: /etc with a passwd
-     * of its own, the swiss-army bootstrap at /var/task/bootstrap and /opt/alt/bootstrap (the latter exporting ALT),
-     * and /var/task/version holding {@code version}.
-     */
+    /** {@link TestImages#layers(String)} in {@code layout}. */
     private static List<Descriptor> imageLayers(OciLayoutBuilder layout, String version) throws Exception {
-        Descriptor base = TestImages.blob(layout, SERVER.dir(), TestImages.hostUserland());
-        byte[] bootstrap = ProvidedRuntimeBootstraps.SWISS_ARMY.getBytes(StandardCharsets.UTF_8);
-        byte[] alternative = ProvidedRuntimeBootstraps.SWISS_ARMY.replace("set -u",
-                "set -u\nexport ALT='started by the alternative bootstrap'").getBytes(StandardCharsets.UTF_8);
-        Descriptor own = TestImages.blob(layout, SERVER.dir(), new TestLayer().dir("etc").dir("var").dir("var/task")
-                .dir("opt").dir("opt/alt")
-                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nimageuser:x:1000:1000::/home/imageuser:/bin/sh\n")
-                .file("var/task/bootstrap", bootstrap, 0755, 0, 0)
-                .file("opt/alt/bootstrap", alternative, 0755, 0, 0)
-                .file("var/task/version", version + "\n"));
-        return List.of(base, own);
+        return TestImages.layers(layout, SERVER.dir(), version);
     }
 
     /** The three registries, started before the server so its credentials file can name them. */

@@ -7,6 +7,7 @@ import io.kindling.chunks.oci.registry.LocalRegistry;
 import io.kindling.chunks.oci.registry.OciLayoutBuilder;
 import io.kindling.chunks.oci.registry.Platform;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,5 +67,47 @@ final class TestImages {
             hostUserland = HostUserland.layer();
         }
         return hostUserland;
+    }
+
+    /**
+     * The image config of {@link #layers(String)}: starts the swiss-army bootstrap as {@code handler.one} in
+     * /var/task, with an environment and a user of the image's own (which the tests' functions override in part).
+     */
+    static final Config SWISS_ARMY_CONFIG = new Config(List.of("/var/task/bootstrap"), List.of("handler.one"),
+            List.of("PATH=/usr/bin:/bin", "FROM_IMAGE=from the image", "OVERRIDDEN=by the image"), "/var/task",
+            "imageuser");
+
+    /**
+     * The host userland (the same bytes every time, so a shared base), then the image's own layer: /etc with a passwd
+     * of its own, the swiss-army bootstrap at /var/task/bootstrap and /opt/alt/bootstrap (the latter exporting ALT),
+     * and /var/task/version holding {@code version}.
+     */
+    static List<TestLayer> layers(String version) throws IOException, InterruptedException {
+        byte[] bootstrap = ProvidedRuntimeBootstraps.SWISS_ARMY.getBytes(StandardCharsets.UTF_8);
+        byte[] alternative = ProvidedRuntimeBootstraps.SWISS_ARMY.replace("set -u",
+                "set -u\nexport ALT='started by the alternative bootstrap'").getBytes(StandardCharsets.UTF_8);
+        TestLayer own = new TestLayer().dir("etc").dir("var").dir("var/task").dir("opt").dir("opt/alt")
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nimageuser:x:1000:1000::/home/imageuser:/bin/sh\n")
+                .file("var/task/bootstrap", bootstrap, 0755, 0, 0)
+                .file("opt/alt/bootstrap", alternative, 0755, 0, 0)
+                .file("var/task/version", version + "\n");
+        return List.of(hostUserland(), own);
+    }
+
+    /** {@link #layers(String)} gzip'ed into {@code layout}, with {@code scratch} for the compressed files. */
+    static List<Descriptor> layers(OciLayoutBuilder layout, Path scratch, String version)
+            throws IOException, InterruptedException {
+        List<Descriptor> descriptors = new java.util.ArrayList<>();
+        for (TestLayer layer : layers(version)) {
+            descriptors.add(blob(layout, scratch, layer));
+        }
+        return descriptors;
+    }
+
+    /** {@link #SWISS_ARMY_CONFIG} as a config blob in {@code layout}. */
+    static Descriptor config(OciLayoutBuilder layout, List<Descriptor> layers) throws IOException {
+        Config c = SWISS_ARMY_CONFIG;
+        return layout.config(Platform.LINUX_AMD64, c.entrypoint(), c.command(), c.environment(), c.workingDirectory(),
+                c.user(), layers);
     }
 }

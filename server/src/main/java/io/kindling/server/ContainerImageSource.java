@@ -9,28 +9,44 @@ import io.kindling.chunks.oci.layers.LayerFlattener;
 import io.kindling.chunks.oci.layers.LayerRejected;
 import io.kindling.chunks.oci.registry.ContainerConfig;
 import io.kindling.chunks.oci.registry.ImageReference;
+import io.kindling.chunks.oci.registry.ImageSource;
 import io.kindling.chunks.oci.registry.Platform;
 import io.kindling.chunks.oci.registry.PulledImage;
 import io.kindling.chunks.oci.registry.RegistryClient;
 import io.kindling.chunks.oci.registry.RegistryPullException;
 import io.kindling.chunks.oci.registry.RegistrySettings;
 import io.kindling.frontend.ContainerImages;
+import io.kindling.frontend.LocalImages;
 import io.kindling.registry.ContainerImage;
 import io.kindling.registry.Registry;
 import java.io.IOException;
 
 /**
- * Container images from OCI registries: resolved when a function's code is set to one ({@link #resolve}, on the
+ * Container images from OCI registries, and from the node's own {@link LocalImageStore} for references to the registry
+ * {@code kindling.local} (a Kindling extension: images pushed by {@code kindling deploy --image ./dir|app.tar}): resolved when a function's code is set to one ({@link #resolve}, on the
  * request's thread), imported into the chunk store while its versions are Pending ({@link #importInto}, on the code
  * activation's threads). One registry client, so both share its connections and bearer tokens.
  */
 final class ContainerImageSource implements ContainerImages, AutoCloseable {
     private final RegistryClient client;
+    private final LocalImageStore local;
     private final ImageImport imports;
+    private final ImageImport localImports;
 
-    ContainerImageSource(RegistrySettings settings) {
+    ContainerImageSource(RegistrySettings settings, LocalImageStore local) {
         this.client = new RegistryClient(settings);
+        this.local = local;
         this.imports = new ImageImport(client, new LayerFlattener(), FlattenLimits.lambdaDefaults());
+        this.localImports = new ImageImport(local.source(), new LayerFlattener(), FlattenLimits.lambdaDefaults());
+    }
+
+    /** The local store for {@code kindling.local/…}, else the registry the reference names. */
+    private ImageSource source(ImageReference reference) {
+        return isLocal(reference) ? local.source() : client;
+    }
+
+    private static boolean isLocal(ImageReference reference) {
+        return reference.registry().equals(LocalImages.REGISTRY);
     }
 
     @Override
@@ -39,7 +55,7 @@ final class ContainerImageSource implements ContainerImages, AutoCloseable {
         ImageReference reference = reference(imageUri);
         PulledImage pulled;
         try {
-            pulled = client.resolve(reference, platform(architecture));
+            pulled = source(reference).resolve(reference, platform(architecture));
         } catch (RegistryPullException e) {
             throw new ImageUnavailable(e.getMessage(), e);
         }
@@ -57,7 +73,7 @@ final class ContainerImageSource implements ContainerImages, AutoCloseable {
                                                          String manifestSha256Hex)
             throws RegistryPullException, LayerRejected, ImageBuildException, IOException, InterruptedException {
         ImageReference pinned = ImageReference.parse(image.resolvedImageUri());
-        return imports.run(pinned, Platform.LINUX_AMD64, store.scratch(), (pulled, tree, flattened) -> {
+        return (isLocal(pinned) ? localImports : imports).run(pinned, Platform.LINUX_AMD64, store.scratch(), (pulled, tree, flattened) -> {
             if (!pulled.manifestDigest().hex().equals(manifestSha256Hex)) {
                 // The reference is pinned by digest, so the registry cannot give other content; this guards the key.
                 throw new IOException("the registry gave manifest " + pulled.manifestDigest() + " for "

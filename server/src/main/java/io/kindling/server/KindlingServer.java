@@ -96,7 +96,8 @@ public final class KindlingServer implements AutoCloseable {
             Registry registry = new Registry(dataDir.registryFile(), codeStore, Clock.systemUTC(),
                     new Registry.ConcurrencyLimits(config.accountConcurrency(), 100));
             CodeImageStore images = CodeImageStore.open(dataDir.root, config.chunks());
-            containerImages = new ContainerImageSource(config.registries().settings());
+            LocalImageStore localImages = LocalImageStore.open(dataDir.root);
+            containerImages = new ContainerImageSource(config.registries().settings(), localImages);
             CodeActivation activation = new CodeActivation(codeStore, registry, images, containerImages);
             registry.onCodePending(activation);
             activation.resumePending();
@@ -127,7 +128,8 @@ public final class KindlingServer implements AutoCloseable {
                     keys.map(k -> new SigV4Verifier(k.keys(), config.region(), "lambda", Clock.systemUTC(),
                             SigV4Verifier.DEFAULT_CLOCK_SKEW)),
                     dataDir.stagingDir(), PackageLimits.lambdaDefaults(), 4, Clock.systemUTC(), () -> baseUrl[0],
-                    invoker, new StoredLogReader(logs), async.events(), async.counter(), status, containerImages));
+                    invoker, new StoredLogReader(logs), async.events(), async.counter(), status, containerImages,
+                    localImages));
             // Cheap threads are not unlimited capacity: cap connections and requests in flight;
             // excess requests wait (bounded, 30 s at most), then get 503, which the SDKs retry.
             jetty.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));

@@ -11,9 +11,9 @@ import io.kindling.chunks.oci.registry.BlobDigest;
 import io.kindling.chunks.oci.registry.FetchedLayer;
 import io.kindling.chunks.oci.registry.ImageLayer;
 import io.kindling.chunks.oci.registry.ImageReference;
+import io.kindling.chunks.oci.registry.ImageSource;
 import io.kindling.chunks.oci.registry.Platform;
 import io.kindling.chunks.oci.registry.PulledImage;
-import io.kindling.chunks.oci.registry.RegistryClient;
 import io.kindling.chunks.oci.registry.RegistryPullException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Imports a container image from its registry: resolves it, then fetches and applies its layers one
+ * Imports a container image from its {@link ImageSource} (a registry, or an OCI layout on disk): resolves it, then fetches and applies its layers one
  * at a time onto a tree in scratch, deleting each blob as soon as it has been applied, and hands the
  * finished tree to a {@link TreeStore}. Whatever happens, the import's scratch directory is gone when
  * {@link #run} returns.
@@ -41,11 +41,11 @@ import java.util.Objects;
  * may run concurrently: each works in its own temporary directory.
  */
 public final class ImageImport {
-    private final RegistryClient registry;
+    private final ImageSource registry;
     private final LayerFlattener flattener;
     private final FlattenLimits limits;
 
-    public ImageImport(RegistryClient registry, LayerFlattener flattener, FlattenLimits limits) {
+    public ImageImport(ImageSource registry, LayerFlattener flattener, FlattenLimits limits) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.flattener = Objects.requireNonNull(flattener, "flattener");
         this.limits = Objects.requireNonNull(limits, "limits");

@@ -1,6 +1,7 @@
 /**
- * Importing a container image from its registry as a code image (issue 6, second slice): the
- * registry client ({@link io.kindling.chunks.oci.registry}) and the layer flattener
+ * Importing a container image from its registry, or from an OCI layout on disk, as a code image (issue 6, second
+ * slice): an {@link io.kindling.chunks.oci.registry.ImageSource} ({@link io.kindling.chunks.oci.registry}) and the layer
+ * flattener
  * ({@link io.kindling.chunks.oci.layers}) put together.
  *
  * <p>{@link io.kindling.chunks.oci.ImageImport#run} resolves the image for a platform, then for each

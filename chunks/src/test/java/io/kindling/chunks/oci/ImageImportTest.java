@@ -28,6 +28,7 @@ import io.kindling.chunks.oci.registry.Descriptor;
 import io.kindling.chunks.oci.registry.ImageReference;
 import io.kindling.chunks.oci.registry.LocalRegistry;
 import io.kindling.chunks.oci.registry.OciLayoutBuilder;
+import io.kindling.chunks.oci.registry.OciLayoutSource;
 import io.kindling.chunks.oci.registry.Platform;
 import io.kindling.chunks.oci.registry.PulledImage;
 import io.kindling.chunks.oci.registry.RegistryClient;
@@ -126,6 +127,28 @@ class ImageImportTest {
         assertThat(imported.flattened().whiteouts()).isEqualTo(1);
         assertThat(imported.flattened().files()).isEqualTo(4);
         assertThat(scratch).as("scratch after the import").isEmptyDirectory();
+    }
+
+    @Test
+    void anOciLayoutOnDiskImportsAsTheSameImageTheRegistryGives() throws Exception {
+        Descriptor base = layer(new TestLayer().dir("etc").file("etc/keep", "kept\n".getBytes(), 0640, 0, 42));
+        Descriptor top = layer(new TestLayer().file("etc/more", "more\n"));
+        Descriptor manifest = layout.image("v1", Platform.LINUX_AMD64, List.of(base, top));
+        registry.push(layout, "v1", "fn:v1", false);
+        ImageImport fromLayout = new ImageImport(new OciLayoutSource(layout.dir(), RegistrySettings.LAMBDA_IMAGE_LIMIT),
+                new LayerFlattener(), FlattenLimits.lambdaDefaults());
+
+        ImportedImage<Map<String, String>> local = fromLayout.run(ImageReference.parse("kindling.local/fn:v1"),
+                Platform.LINUX_AMD64, scratch, (pulled, tree, flattened) -> snapshot(tree));
+        ImportedImage<Map<String, String>> pulled = imports.run(registry.image("fn:v1"), Platform.LINUX_AMD64,
+                scratch, (image, tree, flattened) -> snapshot(tree));
+
+        assertThat(local.stored()).isEqualTo(pulled.stored()).containsEntry("etc/more", "file 0:0 0644 more\n");
+        assertThat(local.resolved().toString()).isEqualTo("kindling.local/fn@" + manifest.digest());
+        assertThat(local.config()).isEqualTo(pulled.config());
+        assertThat(layout.dir().resolve("blobs/sha256").resolve(base.digest().hex())).as("the layout keeps its blobs")
+                .exists();
+        assertThat(scratch).isEmptyDirectory();
     }
 
     @Test

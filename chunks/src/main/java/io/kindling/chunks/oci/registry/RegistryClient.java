@@ -1,24 +1,14 @@
 package io.kindling.chunks.oci.registry;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,12 +31,9 @@ import org.slf4j.LoggerFactory;
  * loopback registries and those configured as insecure. Redirects (blob storage behind a CDN) are
  * followed by hand so the registry's credentials never go to another host.
  */
-public final class RegistryClient implements AutoCloseable {
+public final class RegistryClient implements ImageSource, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
-    /** The distribution spec lets registries refuse manifests over 4 MiB; a larger one is not pulled either. */
-    static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-    /** Configs hold the build history; a generous bound still keeps one pull's memory small. */
-    static final int MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+    static final int MAX_MANIFEST_BYTES = ImageResolution.MAX_MANIFEST_BYTES;
     private static final int MAX_ERROR_BYTES = 16 * 1024;
     private static final int MAX_REDIRECTS = 5;
 
@@ -63,81 +50,19 @@ public final class RegistryClient implements AutoCloseable {
         this.auth = new RegistryAuth(http, settings, json);
     }
 
-    /**
-     * Resolves {@code image} to the manifest for {@code platform} and reads its config; checks the
-     * layers' media types and total size before anything large is downloaded.
-     */
+    @Override
     public PulledImage resolve(ImageReference image, Platform platform) throws RegistryPullException, InterruptedException {
-        Document top = manifest(image, image.manifestReference(), image.digest());
-        Optional<BlobDigest> indexDigest = Optional.empty();
-        Document manifest = top;
-        if (MediaTypes.isIndex(top.mediaType())) {
-            indexDigest = Optional.of(top.digest());
-            Descriptor picked = pickPlatform(image, top.json(), platform);
-            manifest = manifest(image, picked.digest().toString(), Optional.of(picked.digest()));
-            if (!MediaTypes.isManifest(manifest.mediaType())) {
-                throw new RegistryPullException.UnsupportedMediaType("The image " + image + " lists for " + platform
-                        + " a " + manifest.mediaType() + " where an image manifest belongs.");
-            }
-        } else if (!MediaTypes.isManifest(top.mediaType())) {
-            throw new RegistryPullException.UnsupportedMediaType("The image " + image + " is a " + top.mediaType()
-                    + ", not an OCI or Docker schema 2 image manifest or index.");
-        }
-        Descriptor configBlob = descriptor(image, manifest.json().path("config"), "its config");
-        if (!MediaTypes.isConfig(configBlob.mediaType())) {
-            throw new RegistryPullException.UnsupportedMediaType("The image " + image + " is not a container image: its config is a "
-                    + configBlob.mediaType() + ".");
-        }
-        List<ImageLayer> layers = layers(image, manifest.json().path("layers"));
-        // Saturating: sizes come from the registry, and an overflowing sum must not look small.
-        long size = layers.stream().mapToLong(ImageLayer::size).reduce(0, (a, b) -> a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b);
-        if (size > settings.maxImageBytes()) {
-            throw new RegistryPullException.ImageTooLarge(image, size, settings.maxImageBytes());
-        }
-        ContainerConfig config = config(image, configBlob);
-        if (!platform.matches(config.os(), config.architecture())) {
-            throw new RegistryPullException.NoMatchingPlatform("The image " + image + " is built for " + config.platform()
-                    + ", and the function needs " + platform + ".");
-        }
-        return new PulledImage(image, indexDigest, manifest.digest(), manifest.mediaType(), config, layers);
+        return ImageResolution.resolve(image, platform, settings.maxImageBytes(), blobs);
     }
 
     /**
-     * The layer's blob as {@code dir/sha256-<hex>}, downloaded unless that file is already there.
-     * A download goes to a temporary file in {@code dir}, is verified, and only then renamed into
-     * place, so a file with a digest's name holds exactly those bytes: an existing one is trusted
-     * by name (and size) rather than hashed again, which would cost reading the whole layer. A
-     * failed download leaves nothing behind.
+     * {@inheritDoc} A blob already in {@code dir} is trusted by name (and size) rather than hashed again, which would
+     * cost reading the whole layer. A failed download leaves nothing behind.
      */
+    @Override
     public FetchedLayer fetchLayer(ImageReference image, ImageLayer layer, Path dir)
             throws RegistryPullException, IOException, InterruptedException {
-        Path target = dir.resolve(layer.digest().fileName());
-        if (Files.isRegularFile(target) && Files.size(target) == layer.size()) {
-            LOG.debug("layer {} of {} is already in {}", layer.digest(), image, dir);
-            return new FetchedLayer(layer, target, false);
-        }
-        Files.createDirectories(dir);
-        Path partial = Files.createTempFile(dir, "." + layer.digest().fileName() + ".", ".partial");
-        boolean done = false;
-        try (VerifiedBlobStream in = openBlob(image, layer.blob())) {
-            try (FileChannel file = FileChannel.open(partial, StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(file)) {
-                copy(image, in, out);
-                in.verifyToEnd();
-                file.force(true);
-            }
-            try {
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the layer directory " + dir + " does not support atomic renames", e);
-            }
-            done = true;
-            return new FetchedLayer(layer, target, true);
-        } finally {
-            if (!done) {
-                deleteQuietly(partial);
-            }
-        }
+        return ImageResolution.fetchLayer(image, layer, dir, blobs);
     }
 
     /**
@@ -154,12 +79,27 @@ public final class RegistryClient implements AutoCloseable {
         executor.close();
     }
 
-    // --- manifests and configs
+    // --- manifests
 
-    /** A manifest or index as fetched: its media type, its digest (computed from the bytes) and its JSON. */
-    private record Document(String mediaType, BlobDigest digest, JsonNode json) {}
+    private final ImageResolution.Blobs blobs = new ImageResolution.Blobs() {
+        @Override
+        public ImageResolution.Document manifest(ImageReference image, String reference, Optional<BlobDigest> expected)
+                throws RegistryPullException, InterruptedException {
+            return RegistryClient.this.manifest(image, reference, expected);
+        }
 
-    private Document manifest(ImageReference image, String reference, Optional<BlobDigest> expected)
+        @Override
+        public VerifiedBlobStream openBlob(ImageReference image, Descriptor blob) throws RegistryPullException, InterruptedException {
+            return RegistryClient.this.openBlob(image, blob);
+        }
+
+        @Override
+        public BlobOrigin origin(ImageReference image) {
+            return BlobOrigin.registry(image);
+        }
+    };
+
+    private ImageResolution.Document manifest(ImageReference image, String reference, Optional<BlobDigest> expected)
             throws RegistryPullException, InterruptedException {
         URI uri = apiUri(image, "/manifests/" + reference);
         HttpResponse<InputStream> response = get(image, uri, MediaTypes.MANIFEST_ACCEPT, () -> new RegistryPullException.NotFound(
@@ -170,116 +110,10 @@ public final class RegistryClient implements AutoCloseable {
                                 + image.repository() + "."));
         byte[] bytes = readBounded(image, response, MAX_MANIFEST_BYTES, "manifest " + reference);
         if (bytes == null) {
-            throw new RegistryPullException.BadManifest("The manifest " + reference + " of image " + image + " is larger than "
-                    + MAX_MANIFEST_BYTES + " bytes.", null);
+            throw ImageResolution.manifestTooLarge(image, reference);
         }
-        BlobDigest digest = BlobDigest.of(bytes);
-        if (expected.isPresent() && !expected.get().equals(digest)) {
-            throw new RegistryPullException.BadManifest("The registry " + image.registry() + " sent for " + image + " a manifest with digest "
-                    + digest + " where " + expected.get() + " was asked for.", null);
-        }
-        JsonNode node = parse(image, bytes, "manifest " + reference);
-        // The document's own mediaType field wins: the Content-Type is only what the registry thinks it is.
-        String mediaType = node.path("mediaType").asText(response.headers().firstValue("Content-Type").orElse(""));
-        int semicolon = mediaType.indexOf(';');
-        mediaType = (semicolon < 0 ? mediaType : mediaType.substring(0, semicolon)).strip();
-        if (!MediaTypes.isIndex(mediaType) && !MediaTypes.isManifest(mediaType)) {
-            throw new RegistryPullException.UnsupportedMediaType("The image " + image + " has a manifest of type \"" + mediaType
-                    + "\"; only OCI and Docker schema 2 manifests and indexes can be pulled.");
-        }
-        return new Document(mediaType, digest, node);
-    }
-
-    private Descriptor pickPlatform(ImageReference image, JsonNode index, Platform platform) throws RegistryPullException {
-        List<String> offered = new ArrayList<>();
-        for (JsonNode entry : index.path("manifests")) {
-            String os = entry.path("platform").path("os").asText("");
-            String architecture = entry.path("platform").path("architecture").asText("");
-            if (platform.matches(os, architecture) && MediaTypes.isManifest(entry.path("mediaType").asText(""))) {
-                return descriptor(image, entry, "the manifest for " + platform);
-            }
-            if (!os.isEmpty()) {
-                offered.add(os + "/" + architecture);
-            }
-        }
-        throw new RegistryPullException.NoMatchingPlatform("The image " + image + " has no manifest for " + platform
-                + (offered.isEmpty() ? "." : "; it offers " + String.join(", ", offered) + "."));
-    }
-
-    private List<ImageLayer> layers(ImageReference image, JsonNode layers) throws RegistryPullException {
-        List<ImageLayer> result = new ArrayList<>();
-        for (JsonNode entry : layers) {
-            int number = result.size() + 1;
-            Descriptor blob = descriptor(image, entry, "layer " + number);
-            if (MediaTypes.isForeignLayer(blob.mediaType())) {
-                throw new RegistryPullException.UnsupportedMediaType("Layer " + number + " of image " + image + " is a foreign "
-                        + "(non-distributable) layer, which is not in the registry; such images cannot be pulled.");
-            }
-            LayerCompression compression = LayerCompression.ofMediaType(blob.mediaType()).orElseThrow(() ->
-                    new RegistryPullException.UnsupportedMediaType("Layer " + number + " of image " + image + " is a " + blob.mediaType()
-                            + "; layers must be tar, gzip- or zstd-compressed tar."));
-            result.add(new ImageLayer(blob, compression));
-        }
-        if (result.isEmpty()) {
-            throw new RegistryPullException.BadManifest("The image " + image + " has no layers.", null);
-        }
-        return result;
-    }
-
-    private Descriptor descriptor(ImageReference image, JsonNode node, String what) throws RegistryPullException.BadManifest {
-        try {
-            return new Descriptor(node.path("mediaType").asText(""), BlobDigest.parse(node.path("digest").asText("")),
-                    node.path("size").asLong(-1));
-        } catch (IllegalArgumentException e) {
-            throw new RegistryPullException.BadManifest("The manifest of image " + image + " describes " + what
-                    + " wrongly: " + e.getMessage() + ".", e);
-        }
-    }
-
-    private ContainerConfig config(ImageReference image, Descriptor blob) throws RegistryPullException, InterruptedException {
-        if (blob.size() > MAX_CONFIG_BYTES) {
-            throw new RegistryPullException.BadManifest("The config of image " + image + " has " + blob.size()
-                    + " bytes, more than the " + MAX_CONFIG_BYTES + " a config may have.", null);
-        }
-        byte[] bytes;
-        try (VerifiedBlobStream in = openBlob(image, blob)) {
-            bytes = in.readAllBytes();
-            in.verifyToEnd();
-        } catch (VerifiedBlobStream.BlobMismatchException e) {
-            throw e.getCause();
-        } catch (IOException e) {
-            throw new RegistryPullException.Unreachable(image, image.registry(), e);
-        }
-        JsonNode root = parse(image, bytes, "config " + blob.digest());
-        JsonNode config = root.path("config");
-        return new ContainerConfig(strings(config.path("Entrypoint")), strings(config.path("Cmd")),
-                text(config.path("WorkingDir")), strings(config.path("Env")), text(config.path("User")),
-                root.path("os").asText(""), root.path("architecture").asText(""));
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> values = new ArrayList<>();
-        array.forEach(value -> values.add(value.asText()));
-        return values;
-    }
-
-    private static Optional<String> text(JsonNode value) {
-        return value.isTextual() && !value.asText().isEmpty() ? Optional.of(value.asText()) : Optional.empty();
-    }
-
-    private JsonNode parse(ImageReference image, byte[] bytes, String what) throws RegistryPullException.BadManifest {
-        try {
-            JsonNode node = json.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw new RegistryPullException.BadManifest("The " + what + " of image " + image + " is not a JSON object.", null);
-            }
-            return node;
-        } catch (JacksonException e) {
-            throw new RegistryPullException.BadManifest("The " + what + " of image " + image + " is not valid JSON: "
-                    + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalStateException("reading JSON from memory", e);
-        }
+        return ImageResolution.document(image, reference, bytes, expected,
+                response.headers().firstValue("Content-Type").orElse(""), BlobOrigin.registry(image));
     }
 
     // --- HTTP
@@ -288,25 +122,7 @@ public final class RegistryClient implements AutoCloseable {
         URI uri = apiUri(image, "/blobs/" + blob.digest());
         HttpResponse<InputStream> response = get(image, uri, "*/*", () -> new RegistryPullException.NotFound("The registry "
                 + image.registry() + " does not have the blob " + blob.digest() + " that image " + image + " needs."));
-        return new VerifiedBlobStream(image, blob, response.body());
-    }
-
-    private static void copy(ImageReference image, VerifiedBlobStream in, OutputStream out) throws RegistryPullException, IOException {
-        byte[] buffer = new byte[64 * 1024];
-        while (true) {
-            int n;
-            try {
-                n = in.read(buffer);
-            } catch (VerifiedBlobStream.BlobMismatchException e) {
-                throw e.getCause();
-            } catch (IOException e) {
-                throw new RegistryPullException.Unreachable(image, image.registry(), e);
-            }
-            if (n < 0) {
-                return;
-            }
-            out.write(buffer, 0, n);
-        }
+        return new VerifiedBlobStream(image, blob, response.body(), BlobOrigin.registry(image));
     }
 
     private URI apiUri(ImageReference image, String path) {
@@ -431,14 +247,6 @@ public final class RegistryClient implements AutoCloseable {
             return body.read() < 0 ? bytes : null;
         } catch (IOException e) {
             throw new RegistryPullException.Unreachable(image, image.registry() + " (reading the " + what + ")", e);
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            LOG.warn("cannot delete the partial layer {}: {}", file, e.toString());
         }
     }
 }

@@ -13,7 +13,10 @@ public abstract sealed class RegistryPullException extends Exception {
         super(message, cause);
     }
 
-    /** The registry did not answer: wrong host or port, down, or the connection broke mid-transfer. */
+    /**
+     * The registry did not answer: wrong host or port, down, or the connection broke mid-transfer; or a local image
+     * layout could not be read.
+     */
     public static final class Unreachable extends RegistryPullException {
         private static final long serialVersionUID = 1L;
 
@@ -21,7 +24,12 @@ public abstract sealed class RegistryPullException extends Exception {
             super("The registry " + registry + " cannot be reached to pull " + image + ": " + describe(cause), cause);
         }
 
-        private static String describe(Throwable cause) {
+        /** A local source (an image layout) that could not be read; the message is complete. */
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        static String describe(Throwable cause) {
             String message = cause.getMessage();
             return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
         }

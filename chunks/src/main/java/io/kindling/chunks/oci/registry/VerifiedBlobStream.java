@@ -18,6 +18,7 @@ public final class VerifiedBlobStream extends FilterInputStream {
     private static final int DRAIN_BUFFER = 64 * 1024;
     private final ImageReference image;
     private final Descriptor blob;
+    private final BlobOrigin origin;
     private final MessageDigest hashing = BlobDigest.newSha256();
     private long received;
     private boolean verified;
@@ -36,10 +37,11 @@ public final class VerifiedBlobStream extends FilterInputStream {
         }
     }
 
-    VerifiedBlobStream(ImageReference image, Descriptor blob, InputStream body) {
+    VerifiedBlobStream(ImageReference image, Descriptor blob, InputStream body, BlobOrigin origin) {
         super(body);
         this.image = image;
         this.blob = blob;
+        this.origin = origin;
     }
 
     public Descriptor descriptor() {
@@ -97,7 +99,7 @@ public final class VerifiedBlobStream extends FilterInputStream {
         } catch (BlobMismatchException e) {
             throw e.getCause();
         } catch (IOException e) {
-            throw new RegistryPullException.Unreachable(image, image.registry(), e);
+            throw origin.unreadable(image, e);
         }
     }
 
@@ -116,7 +118,6 @@ public final class VerifiedBlobStream extends FilterInputStream {
     }
 
     private RegistryPullException.BadLayer mismatch(String what) {
-        return new RegistryPullException.BadLayer("The blob " + blob.digest() + " of image " + image
-                + " as the registry " + image.registry() + " sent it " + what + "; it is corrupt in the registry or was damaged on the way.");
+        return origin.mismatch(image, blob, what);
     }
 }

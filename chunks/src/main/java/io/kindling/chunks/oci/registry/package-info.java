@@ -23,6 +23,10 @@
  *       as insecure.
  *   <li>Failures are a {@link io.kindling.chunks.oci.registry.RegistryPullException}, one subtype per thing a
  *       person can act on, each message a sentence naming the image.
+ *   <li>Images on disk: {@link io.kindling.chunks.oci.registry.OciLayoutSource} reads an OCI image layout directory
+ *       (skopeo's, umoci's, the server's local image store) by the same rules; both it and the registry client are an
+ *       {@link io.kindling.chunks.oci.registry.ImageSource}, and what they share (digest checks, platform pick, media
+ *       types, the size gate, verified layer files) is {@code ImageResolution}.
  * </ul>
  */
 package io.kindling.chunks.oci.registry;
