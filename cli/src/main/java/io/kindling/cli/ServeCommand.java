@@ -118,6 +118,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "~/.docker/config.json after docker login); must be mode 0600")
     Path registryCredentials;
 
+    @Option(names = "--image-layer-cache", paramLabel = "MB",
+            description = "Disk for container image layers kept between imports under <data-dir>/chunks/layers, so "
+                    + "images sharing a base pull it once (default: ${DEFAULT-VALUE}; 0 = none)",
+            defaultValue = "2048")
+    long imageLayerCacheMb;
+
     private ChunkStoreConfig chunks() {
         ChunkStoreConfig defaults = ChunkStoreConfig.defaults();
         return new ChunkStoreConfig(Duration.ofDays(saltEpochDays), chunkCacheMb << 20, chunkDiskCacheMb << 20,
@@ -150,7 +156,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
                 accountConcurrency, worker, new ScalingRate(scalingStep, ScalingRate.LAMBDA.period()),
-                events(), chunks()).withRegistries(insecureRegistries, Optional.ofNullable(registryCredentials));
+                events(), chunks()).withRegistries(insecureRegistries, Optional.ofNullable(registryCredentials))
+                .withLayerCache(imageLayerCacheMb << 20);
         KindlingServer server = KindlingServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown").unstarted(() -> {

@@ -156,8 +156,13 @@ class ContainerImageFunctionTest {
     }
 
     @Test
-    void aSecondImageOnTheSameBaseStoresOnlyItsOwnLayer() throws Exception {
-        String one = push(REGISTRIES.open, "dedupe:one", layout -> imageLayers(layout, "dedupe one"));
+    void aSecondImageOnTheSameBaseStoresOnlyItsOwnLayerAndDoesNotPullTheBaseAgain() throws Exception {
+        Descriptor[] base = new Descriptor[1];
+        String one = push(REGISTRIES.open, "dedupe:one", layout -> {
+            List<Descriptor> layers = imageLayers(layout, "dedupe one");
+            base[0] = layers.getFirst();
+            return layers;
+        });
         lambda().createFunction(r -> r.functionName("img-dedupe-1").packageType(PackageType.IMAGE)
                 .role(TestServer.ROLE).code(c -> c.imageUri(one)));
         lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("img-dedupe-1"));
@@ -178,6 +183,9 @@ class ContainerImageFunctionTest {
         long stored = after.path("StoredBytes").asLong() - before.path("StoredBytes").asLong();
         assertThat(logical).as("the second image's size").isGreaterThan(5L << 20);
         assertThat(stored).as("what the second image added to the chunk store").isLessThan(logical / 5);
+        assertThat(REGISTRIES.open.blobDownloads(base[0].digest()))
+                .as("the base layer every image of this class shares, kept in the layer cache after its first pull")
+                .isEqualTo(1);
     }
 
     @Test

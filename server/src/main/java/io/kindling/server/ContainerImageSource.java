@@ -3,6 +3,7 @@ package io.kindling.server;
 import io.kindling.chunks.image.ErofsBuilder;
 import io.kindling.chunks.image.ImageBuildException;
 import io.kindling.chunks.oci.ImageImport;
+import io.kindling.chunks.oci.LayerCache;
 import io.kindling.chunks.oci.ImportedImage;
 import io.kindling.chunks.oci.layers.FlattenLimits;
 import io.kindling.chunks.oci.layers.LayerFlattener;
@@ -33,10 +34,14 @@ final class ContainerImageSource implements ContainerImages, AutoCloseable {
     private final ImageImport imports;
     private final ImageImport localImports;
 
-    ContainerImageSource(RegistrySettings settings, LocalImageStore local) {
+    /**
+     * @param layers registry layers kept between imports, so a shared base is pulled once (the local store's blobs
+     *     are on disk already and are not copied into it)
+     */
+    ContainerImageSource(RegistrySettings settings, LocalImageStore local, LayerCache layers) {
         this.client = new RegistryClient(settings);
         this.local = local;
-        this.imports = new ImageImport(client, new LayerFlattener(), FlattenLimits.lambdaDefaults());
+        this.imports = new ImageImport(client, new LayerFlattener(), FlattenLimits.lambdaDefaults(), layers);
         this.localImports = new ImageImport(local.source(), new LayerFlattener(), FlattenLimits.lambdaDefaults());
     }
 

@@ -30,14 +30,23 @@ import java.util.Set;
  * </pre>
  *
  * The file holds secrets, so it must not be readable or writable by group or others (0600), like the server's own keys.
+ *
+ * @param layerCacheBytes how many bytes of pulled layers are kept between imports in {@code <data>/chunks/layers}
+ *     (least recently used out; a layer over a quarter of it is never kept); 0 keeps none
  */
-record ImageRegistries(Set<String> insecureRegistries, Optional<Path> credentialsFile) {
+record ImageRegistries(Set<String> insecureRegistries, Optional<Path> credentialsFile, long layerCacheBytes) {
+    /** 2 GiB: a few base images (a Debian or JDK base is 30 to 200 MB compressed). */
+    static final long DEFAULT_LAYER_CACHE_BYTES = 2L << 30;
+
     ImageRegistries {
         insecureRegistries = Set.copyOf(insecureRegistries);
+        if (layerCacheBytes < 0) {
+            throw new IllegalArgumentException("layerCacheBytes must not be negative: " + layerCacheBytes);
+        }
     }
 
     static ImageRegistries defaults() {
-        return new ImageRegistries(Set.of(), Optional.empty());
+        return new ImageRegistries(Set.of(), Optional.empty(), DEFAULT_LAYER_CACHE_BYTES);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.kindling.server;
 
 import io.kindling.chunks.LocalCodeStore;
 import io.kindling.chunks.PackageLimits;
+import io.kindling.chunks.oci.LayerCache;
 import io.kindling.chunks.manifest.ManifestCorruptException;
 import io.kindling.frontend.Arns;
 import io.kindling.frontend.FrontendHandler;
@@ -97,7 +98,9 @@ public final class KindlingServer implements AutoCloseable {
                     new Registry.ConcurrencyLimits(config.accountConcurrency(), 100));
             CodeImageStore images = CodeImageStore.open(dataDir.root, config.chunks());
             LocalImageStore localImages = LocalImageStore.open(dataDir.root);
-            containerImages = new ContainerImageSource(config.registries().settings(), localImages);
+            containerImages = new ContainerImageSource(config.registries().settings(), localImages,
+                    LayerCache.open(dataDir.root.resolve("chunks").resolve("layers"),
+                            config.registries().layerCacheBytes()));
             CodeActivation activation = new CodeActivation(codeStore, registry, images, containerImages);
             registry.onCodePending(activation);
             activation.resumePending();

@@ -79,6 +79,14 @@ public record ServerConfig(Path dataDir, String host, int port, String region, S
      */
     public ServerConfig withRegistries(java.util.Set<String> insecureRegistries, Optional<Path> registryCredentials) {
         return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
-                scaling, events, chunks, new ImageRegistries(insecureRegistries, registryCredentials));
+                scaling, events, chunks, new ImageRegistries(insecureRegistries, registryCredentials,
+                registries.layerCacheBytes()));
+    }
+
+    /** @param bytes pulled layers kept between imports (0: none); see {@link ImageRegistries#layerCacheBytes()} */
+    public ServerConfig withLayerCache(long bytes) {
+        return new ServerConfig(dataDir, host, port, region, accountId, auth, credentialsFile, accountConcurrency, worker,
+                scaling, events, chunks, new ImageRegistries(registries.insecureRegistries(), registries.credentialsFile(),
+                bytes));
     }
 }

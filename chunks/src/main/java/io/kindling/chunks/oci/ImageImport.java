@@ -33,9 +33,10 @@ import java.util.Objects;
  * disk is the tree (at most the image's uncompressed size) plus the one compressed layer being
  * applied, plus whatever the store writes (an EROFS image about the tree's size).
  *
- * <p>Each layer is fetched once per import, even if the manifest lists it twice. Across imports
- * nothing is cached here: layers two images share are fetched again, and dedupe happens in the chunk
- * store, where identical layers give identical chunks.
+ * <p>Each layer is fetched once per import, even if the manifest lists it twice. Across imports, a
+ * {@link LayerCache} (bounded, least recently used out) keeps layers up to a quarter of its bound, so
+ * a base layer images share is fetched once; larger layers are fetched per import. Either way dedupe
+ * of what is stored happens in the chunk store, where identical layers give identical chunks.
  *
  * <p>Blocking; run it on a virtual thread. Imports into distinct scratch directories, or the same one,
  * may run concurrently: each works in its own temporary directory.
@@ -44,11 +45,19 @@ public final class ImageImport {
     private final ImageSource registry;
     private final LayerFlattener flattener;
     private final FlattenLimits limits;
+    private final LayerCache layers;
 
+    /** Without a layer cache: every import fetches every layer. */
     public ImageImport(ImageSource registry, LayerFlattener flattener, FlattenLimits limits) {
+        this(registry, flattener, limits, LayerCache.none());
+    }
+
+    /** Layers {@code layers} keeps are fetched into it and taken from it by later imports. */
+    public ImageImport(ImageSource registry, LayerFlattener flattener, FlattenLimits limits, LayerCache layers) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.flattener = Objects.requireNonNull(flattener, "flattener");
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.layers = Objects.requireNonNull(layers, "layers");
     }
 
     /**
@@ -108,7 +117,10 @@ public final class ImageImport {
         }
     }
 
-    /** Fetch layer i, apply it, delete its blob unless a later layer is the same blob, next. */
+    /**
+     * Fetch layer i (unless the layer cache has it), apply it, delete its blob unless the cache keeps it or a later
+     * layer is the same blob, next.
+     */
     private void applyLayers(PulledImage pulled, Path blobs, LayerFlattener.Flattening flattening)
             throws RegistryPullException, LayerRejected, IOException, InterruptedException {
         List<ImageLayer> layers = pulled.layers();
@@ -119,11 +131,17 @@ public final class ImageImport {
         Files.createDirectory(blobs);
         for (int i = 0; i < layers.size(); i++) {
             ImageLayer layer = layers.get(i);
-            // Already there (listed twice) → not fetched again: fetchLayer skips a verified blob it finds.
-            FetchedLayer fetched = registry.fetchLayer(pulled.resolved(), layer, blobs);
-            flattening.apply(new LayerBlob(fetched.file(), layer.blob().mediaType()));
-            if (lastUse.get(layer.digest()) == i) {
-                Files.delete(fetched.file());
+            boolean kept = this.layers.keeps(layer.size());
+            try (LayerCache.Use use = kept ? this.layers.use(layer.digest()) : null) {
+                // Already there (kept, or listed twice) → not fetched again: fetchLayer skips a verified blob it finds.
+                FetchedLayer fetched = registry.fetchLayer(pulled.resolved(), layer, kept ? this.layers.dir() : blobs);
+                if (kept) {
+                    this.layers.admitted(layer.digest(), layer.size());
+                }
+                flattening.apply(new LayerBlob(fetched.file(), layer.blob().mediaType()));
+                if (!kept && lastUse.get(layer.digest()) == i) {
+                    Files.delete(fetched.file());
+                }
             }
         }
     }

@@ -152,6 +152,46 @@ class ImageImportTest {
     }
 
     @Test
+    void aLayerTheCacheKeptIsNotFetchedByTheNextImportAndTheCacheStaysWithinItsBound() throws Exception {
+        Descriptor base = layer(new TestLayer().file("base.txt", "shared base\n"));
+        Descriptor one = layer(new TestLayer().file("one.txt", "one\n"));
+        Descriptor two = layer(new TestLayer().file("two.txt", "two\n"));
+        byte[] noise = new byte[600_000];
+        new java.util.Random(6).nextBytes(noise);
+        Descriptor big = layer(new TestLayer().file("big.bin", noise, 0644, 0, 0));
+        layout.image("one", Platform.LINUX_AMD64, List.of(base, one));
+        registry.push(layout, "one", "fn:one", false);
+        layout.image("two", Platform.LINUX_AMD64, List.of(base, two, big));
+        registry.push(layout, "two", "fn:two", false);
+        long bound = 4 * (base.size() + one.size() + two.size()) + 100;
+        assertThat(big.size()).as("the big layer is over a quarter of the bound").isGreaterThan(bound / 4);
+        LayerCache cache = LayerCache.open(dir.resolve("layers"), bound);
+        ImageImport cached = new ImageImport(client, new LayerFlattener(), FlattenLimits.lambdaDefaults(), cache);
+
+        cached.run(registry.image("fn:one"), Platform.LINUX_AMD64, scratch, (pulled, tree, flattened) -> null);
+        ImportedImage<List<String>> second = cached.run(registry.image("fn:two"), Platform.LINUX_AMD64,
+                scratch, (pulled, tree, flattened) -> {
+                    try (Stream<Path> walk = Files.walk(tree)) {
+                        return walk.map(p -> tree.relativize(p).toString()).toList();
+                    }
+                });
+
+        assertThat(second.stored()).contains("base.txt", "two.txt", "big.bin");
+        assertThat(registry.blobDownloads(base.digest())).as("the shared base, fetched by the first import only")
+                .isEqualTo(1);
+        assertThat(cache.contains(base.digest())).isTrue();
+        assertThat(cache.contains(big.digest())).as("too big to keep").isFalse();
+        assertThat(cache.keptBytes()).isLessThanOrEqualTo(bound);
+        assertThat(scratch).isEmptyDirectory();
+
+        // Reopened as after a restart: what was kept is still kept, and the least recently used goes first.
+        LayerCache reopened = LayerCache.open(dir.resolve("layers"), base.size() + two.size());
+        assertThat(reopened.contains(one.digest())).as("used least recently, over the new bound").isFalse();
+        assertThat(reopened.contains(two.digest())).isTrue();
+        assertThat(Files.exists(dir.resolve("layers").resolve(one.digest().fileName()))).isFalse();
+    }
+
+    @Test
     void aLayerListedTwiceIsFetchedOnce() throws Exception {
         Descriptor shared = layer(new TestLayer().file("a.txt", "a\n"));
         Descriptor other = layer(new TestLayer().file("b.txt", "b\n"));
