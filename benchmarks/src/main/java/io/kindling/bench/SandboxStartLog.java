@@ -1,14 +1,9 @@
 package io.kindling.bench;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import io.kindling.worker.sandbox.BubblewrapDriver;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where a sandbox's start-up time goes, as the driver itself says it: {@link BubblewrapDriver} logs one debug line
@@ -34,54 +29,30 @@ final class SandboxStartLog implements AutoCloseable {
         }
     }
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger(BubblewrapDriver.class);
-    private final Level previousLevel = logger.getLevel();
-    private final boolean previousAdditive = logger.isAdditive();
-    private final ConcurrentLinkedQueue<Start> starts = new ConcurrentLinkedQueue<>();
-    private final Appender appender = new Appender();
-
-    /** Starts collecting. The driver's launch line ("launching …", the whole argv) is formatted only at debug. */
-    SandboxStartLog() {
-        appender.setContext(logger.getLoggerContext());
-        appender.start();
-        logger.addAppender(appender);
-        // Not additive: the root logger's stderr appender would print every debug line.
-        logger.setAdditive(false);
-        logger.setLevel(Level.DEBUG);
-    }
+    private final LoggedEvents<Start> events = new LoggedEvents<>(BubblewrapDriver.class, Level.DEBUG,
+            SandboxStartLog::parse);
 
     /** The starts logged since the last call, oldest first. */
     List<Start> drain() {
-        List<Start> out = new ArrayList<>();
-        for (Start s = starts.poll(); s != null; s = starts.poll()) {
-            out.add(s);
-        }
-        return out;
+        return events.drain();
     }
 
     @Override
     public void close() {
-        logger.setLevel(previousLevel);
-        logger.setAdditive(previousAdditive);
-        logger.detachAppender(appender);
-        appender.stop();
+        events.close();
     }
 
-    private final class Appender extends AppenderBase<ILoggingEvent> {
-        @Override
-        protected void append(ILoggingEvent event) {
-            long now = System.nanoTime();
-            Object[] args = event.getArgumentArray();
-            if (SPAWNED.equals(event.getMessage()) && args != null && args.length == 7) {
-                starts.add(new Start(String.valueOf(args[0]), now, number(args[2]), number(args[3]), number(args[4]),
-                        number(args[5]), number(args[6])));
-            } else if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-                System.err.println(event.getLevel() + " " + event.getLoggerName() + " " + event.getFormattedMessage());
-            }
+    /** The driver's spawn line as a {@link Start}; the launch line ("launching …", the argv) is never formatted. */
+    private static Start parse(ILoggingEvent event, long loggedNanos) {
+        Object[] args = event.getArgumentArray();
+        if (!SPAWNED.equals(event.getMessage()) || args == null || args.length != 7) {
+            return null;
         }
+        return new Start(String.valueOf(args[0]), loggedNanos, number(args[2]), number(args[3]), number(args[4]),
+                number(args[5]), number(args[6]));
+    }
 
-        private static long number(Object arg) {
-            return ((Number) arg).longValue();
-        }
+    private static long number(Object arg) {
+        return ((Number) arg).longValue();
     }
 }
