@@ -24,9 +24,10 @@ import java.io.IOException;
 
 /**
  * Container images from OCI registries, and from the node's own {@link LocalImageStore} for references to the registry
- * {@code kindling.local} (a Kindling extension: images pushed by {@code kindling deploy --image ./dir|app.tar}): resolved when a function's code is set to one ({@link #resolve}, on the
- * request's thread), imported into the chunk store while its versions are Pending ({@link #importInto}, on the code
- * activation's threads). One registry client, so both share its connections and bearer tokens.
+ * {@code kindling.local} (a Kindling extension: images pushed by {@code kindling deploy --image ./dir|app.tar}):
+ * resolved when a function's code is set to one ({@link #resolve}, on the request's thread), imported into the chunk
+ * store while its versions are Pending ({@link #importInto}, on the code activation's threads). One registry client,
+ * so both share its connections and bearer tokens.
  */
 final class ContainerImageSource implements ContainerImages, AutoCloseable {
     private final RegistryClient client;
@@ -78,7 +79,8 @@ final class ContainerImageSource implements ContainerImages, AutoCloseable {
                                                          String manifestSha256Hex)
             throws RegistryPullException, LayerRejected, ImageBuildException, IOException, InterruptedException {
         ImageReference pinned = ImageReference.parse(image.resolvedImageUri());
-        return (isLocal(pinned) ? localImports : imports).run(pinned, Platform.LINUX_AMD64, store.scratch(), (pulled, tree, flattened) -> {
+        ImageImport importer = isLocal(pinned) ? localImports : imports;
+        return importer.run(pinned, Platform.LINUX_AMD64, store.scratch(), (pulled, tree, flattened) -> {
             if (!pulled.manifestDigest().hex().equals(manifestSha256Hex)) {
                 // The reference is pinned by digest, so the registry cannot give other content; this guards the key.
                 throw new IOException("the registry gave manifest " + pulled.manifestDigest() + " for "
