@@ -146,8 +146,8 @@ final class ControlPlane {
         FunctionRef ref = unqualified(call);
         Requests.UpdateFunctionCode r = body(call, Requests.UpdateFunctionCode.class);
         SettingsValidator.architectures(r.architectures());
-        // A missing function is reported as such, before the package is inspected or the image resolved.
-        registry.function(ref.name());
+        // A missing function is reported as such (resolve throws FunctionNotFound), before the package is inspected or
+        // the image resolved.
         FunctionVersion current = registry.resolve(ref.name(), null);
         boolean publish = Boolean.TRUE.equals(r.publish());
         if (current.settings().isImage()) {

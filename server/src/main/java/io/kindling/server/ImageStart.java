@@ -2,11 +2,11 @@ package io.kindling.server;
 
 import io.kindling.registry.ContainerImage;
 import io.kindling.wire.ImageConfig;
+import io.kindling.worker.sandbox.SandboxSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * How a container image function starts: the image's ENTRYPOINT, CMD and WORKDIR, each replaced by the function's
@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  * @param handler {@code _HANDLER}: the first CMD element, as base images' entrypoints and runtime clients expect
  */
 record ImageStart(List<String> argv, String workingDirectory, Map<String, String> environment, String handler) {
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
     ImageStart {
         argv = List.copyOf(argv);
         environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
@@ -38,7 +36,7 @@ record ImageStart(List<String> argv, String workingDirectory, Map<String, String
         Map<String, String> environment = new LinkedHashMap<>();
         for (String entry : image.environment()) {
             int equals = entry.indexOf('=');
-            if (equals > 0 && ENV_NAME.matcher(entry.substring(0, equals)).matches() && entry.indexOf('\0') < 0) {
+            if (equals > 0 && SandboxSpec.isEnvironmentName(entry.substring(0, equals)) && entry.indexOf('\0') < 0) {
                 environment.put(entry.substring(0, equals), entry.substring(equals + 1));
             }
         }

@@ -1,11 +1,11 @@
 package io.kindling.worker.pool;
 
+import io.kindling.worker.sandbox.SandboxSpec;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * How a container image function starts (Lambda's PackageType Image), from the image's config as the caller resolved
@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  *     every sandbox variable must; values hold no NUL
  */
 public record ImageLaunch(List<String> command, String workingDirectory, Map<String, String> environment) {
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
     public ImageLaunch {
         command = List.copyOf(command);
         if (command.isEmpty()) {
@@ -38,8 +36,8 @@ public record ImageLaunch(List<String> command, String workingDirectory, Map<Str
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         for (var variable : environment.entrySet()) {
             // Checked here, where the caller can still tell the image is unusable, not at the first cold start.
-            if (!ENV_NAME.matcher(variable.getKey()).matches()) {
-                throw new IllegalArgumentException("an image's ENV name must match " + ENV_NAME + ": " + variable.getKey());
+            if (!SandboxSpec.isEnvironmentName(variable.getKey())) {
+                throw new IllegalArgumentException("an image's ENV name is not a sandbox variable's: " + variable.getKey());
             }
             if (variable.getValue().indexOf('\0') >= 0) {
                 throw new IllegalArgumentException("an image's ENV " + variable.getKey() + " contains NUL");

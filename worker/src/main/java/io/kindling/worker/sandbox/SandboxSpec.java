@@ -50,6 +50,15 @@ public record SandboxSpec(
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /**
+     * Whether {@code name} can be a sandbox's environment variable: {@code [A-Za-z_][A-Za-z0-9_]*}, as every spec's
+     * variables must be (they reach bwrap as {@code --setenv} pairs). For callers that take variables from elsewhere,
+     * such as an image's ENV, and must decide what to do with the rest.
+     */
+    public static boolean isEnvironmentName(String name) {
+        return ENV_NAME.matcher(name).matches();
+    }
+
     public SandboxSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(codeDir, "codeDir");
