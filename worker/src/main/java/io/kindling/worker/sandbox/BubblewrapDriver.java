@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>the root checked ({@link #root(SandboxSpec)}): a runtime's binds against the forbidden host paths, or a
  *       container image's top-level entries listed;
- *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts (an image sandbox does not bind them: its
- *       /etc is the image's own; the directory still holds nothing else and is removed with the sandbox);
+ *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts (not for an image sandbox: its /etc is the
+ *       image's own, and its scratch dir stays empty);
  *   <li>cgroup(s) {@code <prefix>/<id>} with the limits written;
  *   <li>network namespace {@code <prefix>-<id>}, lo up, and the Runtime API listener bound inside
  *       it, on a fresh platform thread (see {@link NetworkNamespaces});
@@ -99,7 +99,7 @@ public final class BubblewrapDriver implements SandboxDriver {
             ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, Map.of(
                     "uid", Integer.toString(config.sandboxUid()),
                     "gid", Integer.toString(config.sandboxGid()),
-                    "hostname", config.hostname()));
+                    "hostname", config.hostname()), spec.image().isEmpty());
             undo.push(scratch::delete);
             long scratchDone = System.nanoTime();
 

@@ -32,6 +32,15 @@ final class ScratchDir {
 
     /** Creates the directory and the generated /etc files; fails if it already exists (a leftover). */
     static ScratchDir create(Path root, String name, Map<String, String> values) throws SandboxException {
+        return create(root, name, values, true);
+    }
+
+    /**
+     * Creates the directory, with the generated /etc files only if {@code generatedEtc}: a container image's sandbox
+     * binds its image's own /etc and never reads them.
+     */
+    static ScratchDir create(Path root, String name, Map<String, String> values, boolean generatedEtc)
+            throws SandboxException {
         Path dir = root.resolve(name);
         try {
             if (!Files.isDirectory(root)) {
@@ -41,12 +50,14 @@ final class ScratchDir {
             }
             Files.createDirectory(dir);
             Files.setPosixFilePermissions(dir, DIRECTORY);
-            Path etc = Files.createDirectory(dir.resolve("etc"));
-            Files.setPosixFilePermissions(etc, DIRECTORY);
-            for (String file : ETC_FILES) {
-                Path target = etc.resolve(file);
-                Files.writeString(target, Templates.fill(DataFile.text("etc/" + file), values), StandardCharsets.UTF_8);
-                Files.setPosixFilePermissions(target, FILE);
+            if (generatedEtc) {
+                Path etc = Files.createDirectory(dir.resolve("etc"));
+                Files.setPosixFilePermissions(etc, DIRECTORY);
+                for (String file : ETC_FILES) {
+                    Path target = etc.resolve(file);
+                    Files.writeString(target, Templates.fill(DataFile.text("etc/" + file), values), StandardCharsets.UTF_8);
+                    Files.setPosixFilePermissions(target, FILE);
+                }
             }
             return new ScratchDir(dir);
         } catch (IOException e) {
