@@ -50,6 +50,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Cap on the memory of all sandboxes together (default: three quarters of this machine's)")
     Long sandboxMemoryMb;
 
+    @Option(names = "--sandbox-pool", paramLabel = "N",
+            description = "Most sandboxes kept pre-created (network namespace, cgroup, scratch directory; no process), "
+                    + "sized to the recent rate of cold starts; 0 = none (default: ${DEFAULT-VALUE})",
+            defaultValue = "" + WorkerConfig.DEFAULT_SANDBOX_POOL)
+    int sandboxPool;
+
     @Option(names = "--idle-timeout", paramLabel = "SECONDS",
             description = "How long an execution environment stays warm after its last invoke (default: ${DEFAULT-VALUE})",
             defaultValue = "600")
@@ -154,6 +160,10 @@ final class ServeCommand implements Callable<Integer> {
         if (sandboxMemoryMb != null) {
             worker = worker.withSandboxMemoryBytes(sandboxMemoryMb << 20);
         }
+        if (sandboxPool < 0 || sandboxPool > 1000) {
+            throw new IllegalArgumentException("--sandbox-pool must be 0 to 1000, not " + sandboxPool);
+        }
+        worker = worker.withSandboxPool(sandboxPool);
         ServerConfig config = new ServerConfig(dataDir, host, port, region, accountId, mode, Optional.ofNullable(credentials),
                 accountConcurrency, worker, new ScalingRate(scalingStep, ScalingRate.LAMBDA.period()),
                 events(), chunks()).withRegistries(insecureRegistries, Optional.ofNullable(registryCredentials))

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,8 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     private final CodeImageStrategy strategy;
     private final ChunkCache cache;
     private final Duration grace;
+    /** Hears how long each image's tree took to make (metrics); must not block. */
+    private final Consumer<Duration> treeMade;
     /**
      * Runs the grace-period removals; a platform thread, as an unmount blocks in the kernel. A cancelled removal
      * leaves the queue at once, so it holds at most one task per image in use.
@@ -64,8 +67,10 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
     /** Whether code without a stored image was logged yet. */
     private final AtomicBoolean toldUnpacked = new AtomicBoolean();
 
-    private CodeImages(CodeImageStore store, CodeImageStrategy strategy, ChunkStoreConfig config) {
+    private CodeImages(CodeImageStore store, CodeImageStrategy strategy, ChunkStoreConfig config,
+                       Consumer<Duration> treeMade) {
         this.store = store;
+        this.treeMade = treeMade;
         this.strategy = strategy;
         this.cache = store.newCache(config.chunkCacheBytes(), config.diskCacheBytes());
         this.grace = config.unmountGrace();
@@ -83,22 +88,28 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
      */
     static CodeImages start(Path mountsRoot, Path materializedRoot, CodeImageStore store, ChunkStoreConfig config)
             throws IOException {
+        return start(mountsRoot, materializedRoot, store, config, took -> { });
+    }
+
+    /** As {@link #start(Path, Path, CodeImageStore, ChunkStoreConfig)}; {@code treeMade} hears how long each tree took. */
+    static CodeImages start(Path mountsRoot, Path materializedRoot, CodeImageStore store, ChunkStoreConfig config,
+                            Consumer<Duration> treeMade) throws IOException {
         String lifetime = "chunk cache " + (config.chunkCacheBytes() >> 20) + " MiB in memory and "
                 + (config.diskCacheBytes() >> 20) + " MiB on disk, removed "
                 + config.unmountGrace().toMillis() + " ms after their last use";
         if (!config.mountImages()) {
             log.info("code images: materialized from chunks under {} (image mounts are turned off by configuration); {}",
                     materializedRoot, lifetime);
-            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config);
+            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config, treeMade);
         }
         try {
             CodeImageStrategy mounted = MountedCodeImages.start(mountsRoot);
             log.info("code images: mounted under {}; {}", mountsRoot, lifetime);
-            return new CodeImages(store, mounted, config);
+            return new CodeImages(store, mounted, config, treeMade);
         } catch (ImageMountException e) {
             log.warn("code images cannot be mounted on this host, so they are materialized from chunks under {} "
                     + "(each read in full before its first invoke): {}", materializedRoot, e.getMessage());
-            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config);
+            return new CodeImages(store, MaterializedCodeImages.start(materializedRoot), config, treeMade);
         }
     }
 
@@ -132,7 +143,9 @@ final class CodeImages implements FunctionPools.Lifecycle, AutoCloseable {
                 if (entry.tree == null) {
                     CodeImageStore.ImageUse use = store.use(sha256Hex);
                     try {
-                        entry.tree = strategy.make(id, parts(id));
+                        long began = System.nanoTime();
+                    entry.tree = strategy.make(id, parts(id));
+                    treeMade.accept(Duration.ofNanos(System.nanoTime() - began));
                         entry.use = use;
                     } catch (CodeUnavailable e) {
                         use.close();

@@ -13,6 +13,7 @@ import io.kindling.registry.Registry;
 import io.kindling.registry.RegistryException;
 import io.kindling.wire.ChunkGcReport;
 import io.kindling.worker.logs.FunctionLogs;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,10 +108,11 @@ public final class KindlingServer implements AutoCloseable {
             activation.backfillImages();
             chunkGc = ChunkGarbageCollector.start(images, registry, config.chunks());
             logs = FunctionLogs.open(dataDir.logsDir());
+            PrometheusMeterRegistry metrics = ServerStatus.newRegistry();
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
-                    dataDir, logs);
+                    dataDir, logs, new ColdStartMetrics(metrics));
             async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
-            ServerStatus status = new ServerStatus(images, chunkGc, invoker instanceof LocalWorker worker
+            ServerStatus status = new ServerStatus(metrics, images, chunkGc, invoker instanceof LocalWorker worker
                     ? worker::chunkReads : ServerStatus::noChunkReads);
 
             QueuedThreadPool pool = new QueuedThreadPool();

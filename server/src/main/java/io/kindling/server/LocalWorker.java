@@ -74,7 +74,8 @@ final class LocalWorker implements Invoker, AutoCloseable {
      * and every invoke answers with the reason.
      */
     static Invoker start(WorkerConfig config, CodeStore codeStore, CodeImageStore imageStore, ChunkStoreConfig chunks,
-                         Registry registry, String region, DataDirectory dataDir, FunctionLogs logs) {
+                         Registry registry, String region, DataDirectory dataDir, FunctionLogs logs,
+                         ColdStartMetrics coldStarts) {
         if (!config.enabled()) {
             return new Unavailable("this Kindling server was started without a worker");
         }
@@ -98,6 +99,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
         }
         // A crashed server's sandboxes (processes, namespaces, cgroups, scratch dirs) go before any new one starts.
         driver.cleanLeftovers();
+        driver.precreate(config.sandboxPool());
         RuntimeApiServer runtimeApi;
         try {
             runtimeApi = RuntimeApiServer.start();
@@ -107,13 +109,14 @@ final class LocalWorker implements Invoker, AutoCloseable {
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("environment-timers").daemon().factory());
         EnvironmentContext context = new EnvironmentContext(driver, runtimeApi, timers, config.lifecycle(),
-                Clock.systemUTC(), logs, new MemoryBudget(config.sandboxMemoryBytes()));
+                Clock.systemUTC(), logs, new MemoryBudget(config.sandboxMemoryBytes()), coldStarts);
         log.info("worker: sandbox memory {} MiB, idle timeout {}", config.sandboxMemoryBytes() >> 20,
                 config.lifecycle().idleTimeout());
         log.info("worker: runtimes {} from {}", runtimes.identifiers(), runtimes.directory());
         CodeImages images;
         try {
-            images = CodeImages.start(dataDir.mountsDir(), dataDir.materializedDir(), imageStore, chunks);
+            images = CodeImages.start(dataDir.mountsDir(), dataDir.materializedDir(), imageStore, chunks,
+                    coldStarts::codeTreeMade);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the code images could not start", e);
         }
@@ -216,6 +219,7 @@ final class LocalWorker implements Invoker, AutoCloseable {
     public void close() throws Exception {
         try {
             pools.close();
+            driver.stopPrecreating();
             driver.removeEmptyParents();
         } finally {
             try {

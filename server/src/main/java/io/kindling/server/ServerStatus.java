@@ -35,13 +35,20 @@ final class ServerStatus implements NodeStatus {
 
     private static final List<String> TIER_NAMES = List.of("memory", "disk", "origin");
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final ChunkGarbageCollector collector;
     private final Supplier<ChunkCacheStats> reads;
     /** One entry: the totals, recomputed when older than the TTL. */
     private final LoadingCache<Boolean, CodeImageStore.StoredTotals> totals;
 
-    ServerStatus(CodeImageStore store, ChunkGarbageCollector collector, Supplier<ChunkCacheStats> reads) {
+    /** A registry for the metrics every part of the server adds to what this reports. */
+    static PrometheusMeterRegistry newRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    ServerStatus(PrometheusMeterRegistry registry, CodeImageStore store, ChunkGarbageCollector collector,
+                 Supplier<ChunkCacheStats> reads) {
+        this.registry = registry;
         this.collector = collector;
         this.reads = reads;
         this.totals = Caffeine.newBuilder().maximumSize(1).expireAfterWrite(TOTALS_TTL).build(key -> {

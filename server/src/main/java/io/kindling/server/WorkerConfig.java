@@ -14,8 +14,14 @@ import java.util.Objects;
  * @param namePrefix prefix of every host object a sandbox creates (netns, cgroup, scratch dir). At start the worker
  *     removes every leftover under its prefix, so two servers on one host must not share one. Empty (the default):
  *     derived from the data directory, see {@link #prefixFor}
+ * @param sandboxPool the most sandboxes kept pre-created (network namespace with its Runtime API listener, cgroup,
+ *     scratch directory; no process), sized to the recent rate of cold starts; 0 turns the pool off
  */
-public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSettings lifecycle, String namePrefix) {
+public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSettings lifecycle, String namePrefix,
+                           int sandboxPool) {
+    /** Enough for a second of cold starts at 8 per second; each costs a few kernel objects, no process. */
+    public static final int DEFAULT_SANDBOX_POOL = 8;
+
     public WorkerConfig {
         Objects.requireNonNull(lifecycle, "lifecycle");
         Objects.requireNonNull(namePrefix, "namePrefix");
@@ -23,12 +29,16 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
             throw new IllegalArgumentException("sandbox memory must hold at least one 128 MB function: "
                     + sandboxMemoryBytes);
         }
+        if (sandboxPool < 0 || sandboxPool > 1000) {
+            throw new IllegalArgumentException("the sandbox pool must be 0 to 1000: " + sandboxPool);
+        }
     }
 
     public static WorkerConfig defaults() {
         long physical = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "");
+        return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "",
+                DEFAULT_SANDBOX_POOL);
     }
 
     /**
@@ -48,18 +58,22 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
 
     /** A server that keeps no sandboxes: the control plane only, every invoke answered with why. */
     public WorkerConfig disabled() {
-        return new WorkerConfig(false, sandboxMemoryBytes, lifecycle, namePrefix);
+        return new WorkerConfig(false, sandboxMemoryBytes, lifecycle, namePrefix, sandboxPool);
     }
 
     public WorkerConfig withLifecycle(LifecycleSettings settings) {
-        return new WorkerConfig(enabled, sandboxMemoryBytes, settings, namePrefix);
+        return new WorkerConfig(enabled, sandboxMemoryBytes, settings, namePrefix, sandboxPool);
     }
 
     public WorkerConfig withSandboxMemoryBytes(long bytes) {
-        return new WorkerConfig(enabled, bytes, lifecycle, namePrefix);
+        return new WorkerConfig(enabled, bytes, lifecycle, namePrefix, sandboxPool);
     }
 
     public WorkerConfig withNamePrefix(String prefix) {
-        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, prefix);
+        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, prefix, sandboxPool);
+    }
+
+    public WorkerConfig withSandboxPool(int max) {
+        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, namePrefix, max);
     }
 }

@@ -15,10 +15,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param timers fires environment timers; its tasks only queue an event, so one thread serves every environment
  * @param logs where each environment's stdout and stderr go, framed per invocation (START, END, REPORT)
  * @param memory the cap on all sandboxes' memory together, shared by every pool of the worker
+ * @param coldStarts hears every cold start's phases (metrics)
  */
 public record EnvironmentContext(SandboxDriver driver, RuntimeApiServer runtimeApi, ScheduledExecutorService timers,
                                  LifecycleSettings settings, Clock clock, FunctionLogs logs,
-                                 MemoryBudget memory) {
+                                 MemoryBudget memory, ColdStartPhases.Observer coldStarts) {
     public EnvironmentContext {
         Objects.requireNonNull(driver, "driver");
         Objects.requireNonNull(runtimeApi, "runtimeApi");
@@ -27,5 +28,12 @@ public record EnvironmentContext(SandboxDriver driver, RuntimeApiServer runtimeA
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(logs, "logs");
         Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(coldStarts, "coldStarts");
+    }
+
+    /** A context whose cold starts nobody hears. */
+    public EnvironmentContext(SandboxDriver driver, RuntimeApiServer runtimeApi, ScheduledExecutorService timers,
+                              LifecycleSettings settings, Clock clock, FunctionLogs logs, MemoryBudget memory) {
+        this(driver, runtimeApi, timers, settings, clock, logs, memory, ColdStartPhases.Observer.NONE);
     }
 }

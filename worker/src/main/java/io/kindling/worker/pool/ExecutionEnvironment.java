@@ -22,6 +22,7 @@ import io.kindling.worker.sandbox.ExitStatus;
 import io.kindling.worker.sandbox.ImageRoot;
 import io.kindling.worker.sandbox.OutputSink;
 import io.kindling.worker.sandbox.Sandbox;
+import io.kindling.worker.sandbox.SandboxDriver;
 import io.kindling.worker.sandbox.SandboxException;
 import io.kindling.worker.sandbox.SandboxFiles;
 import io.kindling.worker.sandbox.SandboxLimits;
@@ -103,6 +104,14 @@ public final class ExecutionEnvironment {
     /** When the sandbox start began, and how long init took (start to the runtime's first /next); null before. */
     private long startedNanos;
     private Duration initDuration;
+    /**
+     * For the cold-start breakdown: when the pool began assigning the first invocation (0 for a provisioned
+     * environment), when the driver's start was called and returned, and when the runtime first asked for work.
+     */
+    private final long assignmentStartedNanos;
+    private long driverCalledNanos;
+    private long driverReturnedNanos;
+    private long firstNextNanos;
     /** Whether the next REPORT is an on-demand cold start's (carries Init Duration). */
     private boolean firstInvocation;
     /** When the pending invocation was delivered (or, for an init failure, assigned); and whether START is written. */
@@ -120,8 +129,10 @@ public final class ExecutionEnvironment {
     }
 
     private ExecutionEnvironment(String id, FunctionVersionSpec function, EnvironmentContext context,
-                                 InitializationType initializationType, Consumer<ExecutionEnvironment> onGone) {
+                                 InitializationType initializationType, long assignmentStartedNanos,
+                                 Consumer<ExecutionEnvironment> onGone) {
         this.id = id;
+        this.assignmentStartedNanos = assignmentStartedNanos;
         this.function = function;
         this.context = context;
         this.onGone = onGone;
@@ -140,12 +151,15 @@ public final class ExecutionEnvironment {
      * first admits it against the worker's memory.
      *
      * @param id the sandbox id, unique among live sandboxes of the driver
+     * @param assignmentStartedNanos when the pool began looking for an environment for {@code first}
+     *     ({@link System#nanoTime()}), where the cold start's breakdown begins
      * @param onGone called on the environment's thread once it is Gone and torn down, before {@link #gone()} completes
      */
     public static Started create(String id, FunctionVersionSpec function, EnvironmentContext context,
-                                 InvocationRequest first, Consumer<ExecutionEnvironment> onGone) {
+                                 InvocationRequest first, long assignmentStartedNanos,
+                                 Consumer<ExecutionEnvironment> onGone) {
         ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context,
-                InitializationType.ON_DEMAND, onGone);
+                InitializationType.ON_DEMAND, assignmentStartedNanos, onGone);
         Instant deadline = Instant.ofEpochMilli(first.deadlineEpochMillis());
         environment.state = new EnvironmentState.Creating(context.clock().instant(), new InvocationId(first.requestId()), deadline);
         return new Started(environment, first, new CompletableFuture<>());
@@ -165,7 +179,7 @@ public final class ExecutionEnvironment {
                                                          EnvironmentContext context,
                                                          Consumer<ExecutionEnvironment> onGone) {
         ExecutionEnvironment environment = new ExecutionEnvironment(id, function, context,
-                InitializationType.PROVISIONED_CONCURRENCY, onGone);
+                InitializationType.PROVISIONED_CONCURRENCY, 0, onGone);
         Instant now = context.clock().instant();
         environment.state = new EnvironmentState.Creating(now, Optional.empty(), now.plus(INIT_TIMEOUT), null);
         return environment;
@@ -407,7 +421,10 @@ public final class ExecutionEnvironment {
             return;
         }
         try {
-            sandbox = context.driver().start(spec);
+            driverCalledNanos = System.nanoTime();
+            // The runtime starts at whatever CPU is free; the function's cap applies once it asks for work.
+            sandbox = context.driver().start(spec, SandboxDriver.CpuCap.AFTER_INIT);
+            driverReturnedNanos = System.nanoTime();
             RuntimeApiChannel channel = new RuntimeApiChannel(id, new Listener());
             attachment = context.runtimeApi().attach(sandbox.runtimeApiListener(), channel);
         } catch (SandboxException | IOException | RuntimeException e) {
@@ -567,9 +584,30 @@ public final class ExecutionEnvironment {
             Duration init = initDuration != null ? initDuration
                     : startedNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
             report = report.withInitDuration(init);
+            if (initDuration != null && assignmentStartedNanos != 0 && sandbox != null) {
+                reportColdStart(System.nanoTime());
+            }
         }
         invocationLogged = false;
         return functionLog.end(current.request().requestId(), report);
+    }
+
+    /** Tells the context's observer where this cold start's time went, and logs it at debug. */
+    private void reportColdStart(long answeredNanos) {
+        ColdStartPhases phases = new ColdStartPhases(Duration.ofNanos(driverCalledNanos - assignmentStartedNanos),
+                sandbox.startTimes(), Duration.ofNanos(firstNextNanos - driverReturnedNanos),
+                Duration.ofNanos(answeredNanos - firstNextNanos));
+        if (log.isDebugEnabled()) {
+            StringBuilder line = new StringBuilder();
+            phases.byName().forEach((name, took) -> line.append(' ').append(name).append('=').append(took.toNanos() / 1000));
+            log.debug("environment {}: cold start of {} in {} µs,{} µs{}", id, function.qualifiedName(),
+                    phases.total().toNanos() / 1000, line, phases.sandbox().pooled() ? ", pre-created slot" : "");
+        }
+        try {
+            context.coldStarts().coldStarted(function, phases);
+        } catch (RuntimeException e) {
+            log.warn("environment {}: the cold-start observer failed", id, e);
+        }
     }
 
     /** Max Memory Used: the cgroup's peak, which covers every process of the sandbox. */
@@ -695,6 +733,9 @@ public final class ExecutionEnvironment {
             submit(() -> {
                 if (initDuration == null && startedNanos != 0) {
                     initDuration = Duration.ofNanos(askedAt - startedNanos);
+                    firstNextNanos = askedAt;
+                    // Init is over: from here the function runs under its CPU cap, its handler included.
+                    withSandbox("apply the CPU cap", Sandbox::initDone);
                 }
                 handle(new EnvironmentEvent.RuntimeAskedForNext());
             });

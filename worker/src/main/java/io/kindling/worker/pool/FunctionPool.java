@@ -139,6 +139,7 @@ public final class FunctionPool implements AutoCloseable {
     }
 
     private CompletableFuture<InvokeOutcome> assign(InvocationRequest request, int attempt) {
+        long assignmentStarted = System.nanoTime();
         ExecutionEnvironment warm;
         ExecutionEnvironment.Started cold = null;
         synchronized (lock) {
@@ -166,7 +167,7 @@ public final class FunctionPool implements AutoCloseable {
             }
             if (warm == null) {
                 String id = idPrefix + "-" + started.incrementAndGet();
-                cold = ExecutionEnvironment.create(id, function, context, request, this::remove);
+                cold = ExecutionEnvironment.create(id, function, context, request, assignmentStarted, this::remove);
                 try {
                     context.memory().admit(cold.environment(), function.memoryBytes());
                 } catch (EnvironmentUnavailable full) {

@@ -4,6 +4,7 @@ import io.kindling.chunks.FileTrees;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -11,9 +12,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +24,17 @@ import org.slf4j.LoggerFactory;
  * Sandboxes from Linux namespaces and cgroups, set up by bubblewrap. Must run as root (it creates
  * network namespaces and cgroups); the function itself runs as an unprivileged uid.
  *
+ * <p>Steps 2 to 4 do not depend on the function: {@link #precreate} keeps a few of them made ahead
+ * ({@link PrecreatedSandboxes}), and a start takes one when it can, so a cold start only writes the limits and spawns.
+ *
  * <p>Start-up, in order, each step undone if a later one fails:
  * <ol>
  *   <li>the root checked ({@link #root(SandboxSpec)}): a runtime's binds against the forbidden host paths, or a
  *       container image's top-level entries listed;
  *   <li>scratch dir with generated /etc/passwd, /etc/group, /etc/hosts (not for an image sandbox: its /etc is the
  *       image's own, and its scratch dir stays empty);
- *   <li>cgroup(s) {@code <prefix>/<id>} with the limits written;
+ *   <li>cgroup(s) {@code <prefix>/<id>}, then the limits written (the CPU cap held back until the runtime has
+ *       initialized, with {@link CpuCap#AFTER_INIT});
  *   <li>network namespace {@code <prefix>-<id>}, lo up, and the Runtime API listener bound inside
  *       it, on a fresh platform thread (see {@link NetworkNamespaces});
  *   <li>the launcher, spawned from a {@link Spawner} thread:
@@ -52,7 +59,11 @@ public final class BubblewrapDriver implements SandboxDriver {
     private final NetworkNamespaces networks;
     private final BubblewrapCommand bwrapCommand;
     private final List<ForbiddenPath> forbidden;
+    /** Ids of live sandboxes and of pre-created slots, so cleanLeftovers never removes them. */
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong slotNumbers = new AtomicLong();
+    /** The pre-created pool, once {@link #precreate} started it; null without one. */
+    private volatile PrecreatedSandboxes<SandboxSlot> slots;
 
     private BubblewrapDriver(BubblewrapConfig config, Cgroups cgroups) {
         this.config = config;
@@ -84,33 +95,114 @@ public final class BubblewrapDriver implements SandboxDriver {
         return cgroups.version();
     }
 
+    /**
+     * Keeps up to {@code max} pre-created slots ({@link PrecreatedSandboxes}) from now on; until then, and when the
+     * pool is empty, a start makes its own. Call once, after {@link #cleanLeftovers()}.
+     */
+    public void precreate(int max) {
+        if (max <= 0) {
+            return;
+        }
+        synchronized (this) {
+            if (slots != null) {
+                throw new IllegalStateException("the sandbox pool is already running");
+            }
+            slots = new PrecreatedSandboxes<>(max, this::makeSlot, SandboxSlot::destroy, System::nanoTime).start();
+        }
+        LOG.info("sandbox pool: up to {} pre-created (network namespace with the Runtime API listener, cgroup, "
+                + "scratch directory), sized to the recent rate of cold starts", max);
+    }
+
+    /** How many pre-created slots are ready now; for operators and tests. */
+    public int precreated() {
+        PrecreatedSandboxes<SandboxSlot> pool = slots;
+        return pool == null ? 0 : pool.size();
+    }
+
+    /** Stops the pool and removes its unused slots; starts after this make their own. */
+    public void stopPrecreating() {
+        PrecreatedSandboxes<SandboxSlot> pool;
+        synchronized (this) {
+            pool = slots;
+            slots = null;
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    /** One pre-created slot, named {@code pool.<n>}: a name no sandbox id can have (ids have no dot). */
+    private SandboxSlot makeSlot() throws SandboxException {
+        String id = "pool." + slotNumbers.incrementAndGet();
+        live.add(id);
+        Deque<Undo> undo = new ArrayDeque<>();
+        try {
+            String name = config.netnsName(id);
+            ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, etcValues(), true);
+            undo.push(scratch::delete);
+            SandboxCgroup cgroup = cgroups.create(id);
+            undo.push(() -> cgroup.remove(config.stopTimeout()));
+            ServerSocketChannel listener = networks.createWithListener(name, config.runtimeApiAddress());
+            return new SandboxSlot(id, name, scratch, cgroup, listener, networks, config.stopTimeout(), () -> live.remove(id));
+        } catch (SandboxException | RuntimeException | Error e) {
+            undoAll(undo, e);
+            live.remove(id);
+            throw e;
+        }
+    }
+
+    private Map<String, String> etcValues() {
+        return Map.of(
+                "uid", Integer.toString(config.sandboxUid()),
+                "gid", Integer.toString(config.sandboxGid()),
+                "hostname", config.hostname());
+    }
+
     @Override
-    public Sandbox start(SandboxSpec spec) throws SandboxException {
+    public Sandbox start(SandboxSpec spec, CpuCap cap) throws SandboxException {
         List<RootBind> root = root(spec);
         checkRuntimeDir(spec.runtimeDir());
         String id = spec.id();
         if (!live.add(id)) {
             throw new SandboxException.InvalidSpec("a sandbox with id " + id + " is already running");
         }
+        PrecreatedSandboxes<SandboxSlot> pool = slots;
+        Optional<SandboxSlot> slot = pool == null ? Optional.empty() : pool.take();
         long began = System.nanoTime();
         Deque<Undo> undo = new ArrayDeque<>();
         try {
-            String name = config.netnsName(id);
-            ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, Map.of(
-                    "uid", Integer.toString(config.sandboxUid()),
-                    "gid", Integer.toString(config.sandboxGid()),
-                    "hostname", config.hostname()), spec.image().isEmpty());
-            undo.push(scratch::delete);
-            long scratchDone = System.nanoTime();
-
-            SandboxCgroup cgroup = cgroups.create(id, spec.limits());
-            undo.push(() -> cgroup.remove(config.stopTimeout()));
-            long cgroupDone = System.nanoTime();
-
-            ServerSocketChannel listener = networks.createWithListener(name, config.runtimeApiAddress());
-            undo.push(() -> networks.delete(name));
-            undo.push(listener::close);
-            long netnsDone = System.nanoTime();
+            String name;
+            ScratchDir scratch;
+            SandboxCgroup cgroup;
+            ServerSocketChannel listener;
+            long scratchDone;
+            long cgroupDone;
+            long netnsDone;
+            if (slot.isPresent()) {
+                SandboxSlot taken = slot.get();
+                name = taken.netnsName();
+                scratch = taken.scratch();
+                cgroup = taken.cgroup();
+                listener = taken.listener();
+                undo.push(taken::destroy);
+                scratchDone = cgroupDone = netnsDone = began;
+            } else {
+                name = config.netnsName(id);
+                scratch = ScratchDir.create(config.scratchRoot(), name, etcValues(), spec.image().isEmpty());
+                undo.push(scratch::delete);
+                scratchDone = System.nanoTime();
+                cgroup = cgroups.create(id);
+                SandboxCgroup made = cgroup;
+                undo.push(() -> made.remove(config.stopTimeout()));
+                cgroupDone = System.nanoTime();
+                listener = networks.createWithListener(name, config.runtimeApiAddress());
+                undo.push(() -> networks.delete(name));
+                undo.push(listener::close);
+                netnsDone = System.nanoTime();
+            }
+            SandboxLimits limits = cap == CpuCap.AFTER_INIT ? spec.limits().withoutCpuCap() : spec.limits();
+            cgroup.limit(limits);
+            long limitsDone = System.nanoTime();
 
             List<String> argv = launchCommand(spec, root, scratch, cgroup, name);
             ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
@@ -135,23 +227,39 @@ public final class BubblewrapDriver implements SandboxDriver {
             CompletableFuture<Void> drained = spec.output() instanceof OutputSink.ToStream(var stream)
                     ? OutputPump.start(id, process.getInputStream(), stream)
                     : CompletableFuture.completedFuture(null);
-            BubblewrapSandbox sandbox = new BubblewrapSandbox(
-                    id, name, process, listener, cgroup, networks, scratch, drained, config.stopTimeout(), () -> live.remove(id));
             long spawned = System.nanoTime();
-            LOG.debug("sandbox {}: spawned pid {} after {} µs (scratch {}, cgroup {}, netns and listener {}, spawn {})",
-                    id, process.pid(), (spawned - began) / 1000, (scratchDone - began) / 1000, (cgroupDone - scratchDone) / 1000,
-                    (netnsDone - cgroupDone) / 1000, (spawned - netnsDone) / 1000);
+            SandboxStartTimes times = new SandboxStartTimes(slot.isPresent(), Duration.ofNanos(scratchDone - began),
+                    Duration.ofNanos(cgroupDone - scratchDone), Duration.ofNanos(netnsDone - cgroupDone),
+                    Duration.ofNanos(limitsDone - netnsDone), Duration.ofNanos(spawned - limitsDone));
+            String slotId = slot.map(SandboxSlot::id).orElse(null);
+            BubblewrapSandbox sandbox = new BubblewrapSandbox(id, name, process, listener, cgroup, networks, scratch,
+                    drained, config.stopTimeout(), times,
+                    cap == CpuCap.AFTER_INIT ? spec.limits().cpuCores() : OptionalDouble.empty(),
+                    () -> {
+                        live.remove(id);
+                        if (slotId != null) {
+                            live.remove(slotId);
+                        }
+                    });
+            LOG.debug("sandbox {}: spawned pid {} after {} µs (scratch {}, cgroup {}, netns and listener {}, limits {}, "
+                            + "spawn {}{})", id, process.pid(), (spawned - began) / 1000, times.scratch().toNanos() / 1000,
+                    times.cgroup().toNanos() / 1000, times.network().toNanos() / 1000, times.limits().toNanos() / 1000,
+                    times.spawn().toNanos() / 1000, slot.isPresent() ? ", pre-created slot " + slotId : "");
             return sandbox;
         } catch (SandboxException | RuntimeException | Error e) {
-            while (!undo.isEmpty()) {
-                try {
-                    undo.pop().run();
-                } catch (Exception cleanupFailure) {
-                    e.addSuppressed(cleanupFailure);
-                }
-            }
+            undoAll(undo, e);
             live.remove(id);
             throw e;
+        }
+    }
+
+    private static void undoAll(Deque<Undo> undo, Throwable failure) {
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().run();
+            } catch (Exception cleanupFailure) {
+                failure.addSuppressed(cleanupFailure);
+            }
         }
     }
 

@@ -5,11 +5,13 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,9 @@ final class BubblewrapSandbox implements Sandbox {
     private final Duration timeout;
     private final Runnable onClosed;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final SandboxStartTimes startTimes;
+    /** The CPU cap still to apply when init is done; null once applied or if there is none to hold. */
+    private final AtomicReference<OptionalDouble> heldCpuCap;
 
     BubblewrapSandbox(
             String id,
@@ -48,6 +53,8 @@ final class BubblewrapSandbox implements Sandbox {
             ScratchDir scratch,
             CompletableFuture<Void> outputDrained,
             Duration timeout,
+            SandboxStartTimes startTimes,
+            OptionalDouble heldCpuCap,
             Runnable onClosed) {
         this.id = id;
         this.netnsName = netnsName;
@@ -58,6 +65,8 @@ final class BubblewrapSandbox implements Sandbox {
         this.scratch = scratch;
         this.timeout = timeout;
         this.onClosed = onClosed;
+        this.startTimes = startTimes;
+        this.heldCpuCap = new AtomicReference<>(heldCpuCap.isPresent() ? heldCpuCap : null);
         // Read the OOM counter before close() can remove the cgroup: close() waits for this future.
         this.exit = process.onExit()
                 .thenCombine(outputDrained, (p, drained) -> p)
@@ -77,6 +86,20 @@ final class BubblewrapSandbox implements Sandbox {
     @Override
     public ServerSocketChannel runtimeApiListener() {
         return listener;
+    }
+
+    @Override
+    public SandboxStartTimes startTimes() {
+        return startTimes;
+    }
+
+    @Override
+    public void initDone() throws SandboxException {
+        OptionalDouble cap = heldCpuCap.getAndSet(null);
+        if (cap != null) {
+            requireOpen();
+            cgroup.capCpu(cap);
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kindling.worker.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,8 +27,27 @@ sealed interface Cgroups permits CgroupsV1, CgroupsV2 {
         }
     }
 
+    /**
+     * Creates the sandbox's cgroup(s) with no limits written (unlimited until {@link SandboxCgroup#limit}); fails if
+     * they already exist. Nothing may join before the limits are written.
+     */
+    SandboxCgroup create(String id) throws SandboxException;
+
     /** Creates the sandbox's cgroup(s) and writes its limits. Fails if they already exist. */
-    SandboxCgroup create(String id, SandboxLimits limits) throws SandboxException;
+    default SandboxCgroup create(String id, SandboxLimits limits) throws SandboxException {
+        SandboxCgroup cgroup = create(id);
+        try {
+            cgroup.limit(limits);
+            return cgroup;
+        } catch (SandboxException e) {
+            try {
+                cgroup.remove(Duration.ofSeconds(1));
+            } catch (SandboxException cleanup) {
+                e.addSuppressed(cleanup); // empty and just created: cleanLeftovers() gets it otherwise
+            }
+            throw e;
+        }
+    }
 
     /** The sandbox cgroup(s) of every id found under the prefix, for cleanup. */
     List<SandboxCgroup> existing() throws SandboxException;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -83,7 +84,7 @@ final class CgroupsV1 implements Cgroups {
     }
 
     @Override
-    public SandboxCgroup create(String id, SandboxLimits limits) throws SandboxException {
+    public SandboxCgroup create(String id) throws SandboxException {
         V1SandboxCgroup cgroup = new V1SandboxCgroup(id, directoriesFor(id));
         List<Path> created = new ArrayList<>();
         try {
@@ -91,21 +92,6 @@ final class CgroupsV1 implements Cgroups {
                 CgroupFiles.createDirectories(dir.getParent());
                 CgroupFiles.createDirectory(dir);
                 created.add(dir);
-            }
-            Path memory = cgroup.dir("memory");
-            // The memory limit first: memsw may never be below it, and starts unlimited.
-            CgroupFiles.write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
-            Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
-            if (CgroupFiles.exists(memsw)) {
-                CgroupFiles.write(memsw, Long.toString(limits.memoryBytes()));
-            }
-            CgroupFiles.write(cgroup.dir("pids").resolve("pids.max"), Integer.toString(limits.maxPids()));
-            Path cpu = cgroup.dir("cpu");
-            CgroupFiles.write(cpu.resolve("cpu.shares"), Integer.toString(limits.cpuShares()));
-            if (limits.cpuCores().isPresent()) {
-                CgroupFiles.write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
-                long quota = Math.max(1000, Math.round(limits.cpuCores().getAsDouble() * CFS_PERIOD_US));
-                CgroupFiles.write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
             }
             return cgroup;
         } catch (SandboxException e) {
@@ -194,6 +180,34 @@ final class CgroupsV1 implements Cgroups {
         @Override
         public String id() {
             return id;
+        }
+
+        @Override
+        public void limit(SandboxLimits limits) throws SandboxException {
+            Path memory = dir("memory");
+            // The memory limit first: memsw may never be below it, and starts unlimited.
+            CgroupFiles.write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
+            Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+            if (CgroupFiles.exists(memsw)) {
+                CgroupFiles.write(memsw, Long.toString(limits.memoryBytes()));
+            }
+            CgroupFiles.write(dir("pids").resolve("pids.max"), Integer.toString(limits.maxPids()));
+            CgroupFiles.write(dir("cpu").resolve("cpu.shares"), Integer.toString(limits.cpuShares()));
+            if (limits.cpuCores().isPresent()) {
+                capCpu(limits.cpuCores()); // a new cgroup has no quota
+            }
+        }
+
+        @Override
+        public void capCpu(OptionalDouble cores) throws SandboxException {
+            Path cpu = dir("cpu");
+            if (cores.isEmpty()) {
+                CgroupFiles.write(cpu.resolve("cpu.cfs_quota_us"), "-1");
+                return;
+            }
+            CgroupFiles.write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
+            long quota = Math.max(1000, Math.round(cores.getAsDouble() * CFS_PERIOD_US));
+            CgroupFiles.write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -52,32 +53,11 @@ final class CgroupsV2 implements Cgroups {
     }
 
     @Override
-    public SandboxCgroup create(String id, SandboxLimits limits) throws SandboxException {
+    public SandboxCgroup create(String id) throws SandboxException {
         prepareParent();
         Path dir = parent.resolve(id);
         CgroupFiles.createDirectory(dir);
-        try {
-            CgroupFiles.write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
-            // Decided from the parent: the child's files appear only when the kernel creates the
-            // directory, and the parent has the same set.
-            if (CgroupFiles.exists(parent.resolve("memory.swap.max"))) {
-                CgroupFiles.write(dir.resolve("memory.swap.max"), "0");
-            }
-            CgroupFiles.write(dir.resolve("pids.max"), Integer.toString(limits.maxPids()));
-            CgroupFiles.write(dir.resolve("cpu.weight"), Integer.toString(limits.cpuWeight()));
-            if (limits.cpuCores().isPresent()) {
-                long quota = Math.max(1000, Math.round(limits.cpuCores().getAsDouble() * CPU_PERIOD_US));
-                CgroupFiles.write(dir.resolve("cpu.max"), quota + " " + CPU_PERIOD_US);
-            }
-            return new V2SandboxCgroup(id, dir);
-        } catch (SandboxException e) {
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException ignored) {
-                // Just created and empty; cleanLeftovers() gets it otherwise.
-            }
-            throw e;
-        }
+        return new V2SandboxCgroup(id, dir, parent);
     }
 
     /** Creates {@code <prefix>} and delegates the controllers to it and to its children. */
@@ -103,7 +83,7 @@ final class CgroupsV2 implements Cgroups {
         List<SandboxCgroup> found = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, Files::isDirectory)) {
             for (Path entry : entries) {
-                found.add(new V2SandboxCgroup(entry.getFileName().toString(), entry));
+                found.add(new V2SandboxCgroup(entry.getFileName().toString(), entry, parent));
             }
         } catch (NoSuchFileException e) {
             return List.of();
@@ -116,15 +96,39 @@ final class CgroupsV2 implements Cgroups {
     private static final class V2SandboxCgroup implements SandboxCgroup {
         private final String id;
         private final Path dir;
+        private final Path parent;
 
-        V2SandboxCgroup(String id, Path dir) {
+        V2SandboxCgroup(String id, Path dir, Path parent) {
             this.id = id;
             this.dir = dir;
+            this.parent = parent;
         }
 
         @Override
         public String id() {
             return id;
+        }
+
+        @Override
+        public void limit(SandboxLimits limits) throws SandboxException {
+            CgroupFiles.write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+            // Decided from the parent: the child's files appear only when the kernel creates the
+            // directory, and the parent has the same set.
+            if (CgroupFiles.exists(parent.resolve("memory.swap.max"))) {
+                CgroupFiles.write(dir.resolve("memory.swap.max"), "0");
+            }
+            CgroupFiles.write(dir.resolve("pids.max"), Integer.toString(limits.maxPids()));
+            CgroupFiles.write(dir.resolve("cpu.weight"), Integer.toString(limits.cpuWeight()));
+            if (limits.cpuCores().isPresent()) {
+                capCpu(limits.cpuCores()); // a new cgroup's cpu.max is "max"
+            }
+        }
+
+        @Override
+        public void capCpu(OptionalDouble cores) throws SandboxException {
+            String quota = cores.isEmpty() ? "max"
+                    : Long.toString(Math.max(1000, Math.round(cores.getAsDouble() * CPU_PERIOD_US)));
+            CgroupFiles.write(dir.resolve("cpu.max"), quota + " " + CPU_PERIOD_US);
         }
 
         @Override

@@ -23,6 +23,15 @@ public interface Sandbox extends AutoCloseable {
      */
     ServerSocketChannel runtimeApiListener();
 
+    /** How long each step of the start took; see {@link SandboxStartTimes}. */
+    SandboxStartTimes startTimes();
+
+    /**
+     * The runtime finished initializing: applies the CPU cap that {@link SandboxDriver.CpuCap#AFTER_INIT} held back.
+     * Does nothing if the cap was applied from the start or already here.
+     */
+    void initDone() throws SandboxException;
+
     /** Stops every process of the sandbox (cgroup freezer); returns once they are all frozen. */
     void freeze() throws SandboxException;
 

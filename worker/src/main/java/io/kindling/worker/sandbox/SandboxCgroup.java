@@ -3,6 +3,7 @@ package io.kindling.worker.sandbox;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /** The cgroup(s) of one sandbox: one directory per v1 hierarchy, or one v2 directory. */
@@ -14,6 +15,12 @@ interface SandboxCgroup {
      * directory. In v1 a process joins each hierarchy separately.
      */
     List<Path> membershipFiles();
+
+    /** Writes the limits: memory (and swap at the same value), pids, CPU weight and cap. Before anything joins. */
+    void limit(SandboxLimits limits) throws SandboxException;
+
+    /** Sets the CPU cap alone: {@code cores} of quota per period, or none when empty. Any time. */
+    void capCpu(OptionalDouble cores) throws SandboxException;
 
     /** The directories, for cleanup checks. */
     List<Path> directories();

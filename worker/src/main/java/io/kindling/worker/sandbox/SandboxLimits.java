@@ -60,6 +60,11 @@ public record SandboxLimits(long memoryBytes, long tmpBytes, int maxPids, int cp
         return new SandboxLimits(memory, (long) ephemeralStorageMb << 20, LAMBDA_MAX_PROCESSES, shares, OptionalDouble.of(cores));
     }
 
+    /** These limits with no CPU cap (the weight stays). */
+    public SandboxLimits withoutCpuCap() {
+        return new SandboxLimits(memoryBytes, tmpBytes, maxPids, cpuShares, OptionalDouble.empty());
+    }
+
     /** cgroup v2's cpu.weight (1..10,000, default 100) for these v1 shares, the formula runc and systemd use. */
     int cpuWeight() {
         return (int) (1 + ((long) (cpuShares - MIN_SHARES) * 9999) / (MAX_SHARES - MIN_SHARES));

@@ -175,6 +175,7 @@ final class PoolHarness implements AutoCloseable {
             runtimeApi.close();
             timers.shutdownNow();
             logs.close();
+            driver.stopPrecreating();
             driver.cleanLeftovers();
             FileTrees.deleteRecursively(workDir);
             removeCgroupParents();

@@ -117,6 +117,7 @@ final class SandboxHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        driver.stopPrecreating();
         synchronized (started) {
             started.forEach(Sandbox::close);
         }
