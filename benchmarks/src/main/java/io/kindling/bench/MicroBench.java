@@ -68,8 +68,8 @@ final class MicroBench {
                 .warmupTime(TimeValue.milliseconds(settings.microWarmup().toMillis()))
                 .measurementIterations(settings.microIterations())
                 .measurementTime(TimeValue.milliseconds(settings.microIteration().toMillis()))
-                // The forked JVM gets this JVM's arguments; logback's configuration is set as a property at run time,
-                // so name it again (the micro benchmarks log nothing unless something fails).
+                // The forked JVM gets this JVM's arguments (bin/bench's included); logback's configuration is set as
+                // a property at run time, so name it again (the micro benchmarks log nothing unless something fails).
                 .jvmArgsAppend("-Dlogback.configurationFile=kindling-bench-logback.xml",
                         "-Dkindling.bench.requestLog=" + workDir.resolve("micro-requests.log"))
                 .shouldFailOnError(true)
@@ -122,7 +122,10 @@ final class MicroBench {
                 "JMH 1.37 in " + FORKS + " forked JVM per benchmark (this JVM's class path and options), average time per "
                         + "operation on one thread after " + settings.microWarmups() + " warm-up iteration(s) of "
                         + settings.microWarmup().toMillis() + " ms, " + settings.microIterations() + " measured iterations of "
-                        + settings.microIteration().toMillis() + " ms; ± is JMH's 99.9% confidence interval. "
+                        + settings.microIteration().toMillis() + " ms; ± is JMH's 99.9% confidence interval ("
+                        + (settings.microIterations() < 3 ? "JMH gives none for fewer than 3 iterations, as here; "
+                                + "with a warm-up this short the slow operations are still partly interpreted, so "
+                                + "quote the full run" : "over the measured iterations") + "). "
                         + "**Runtime API**: routing both requests of an invocation (`RuntimeApiRoute.of`, the handler's "
                         + "first step) and the hand-off through one environment's `RuntimeApiChannel` (the worker "
                         + "delivers, the runtime's `/next` finds it queued, its response completes the worker's future), "
