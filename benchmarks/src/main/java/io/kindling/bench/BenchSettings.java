@@ -62,7 +62,7 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
             this.figures = figures;
         }
 
-        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code images}. */
+        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code micro}. */
         String option() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
