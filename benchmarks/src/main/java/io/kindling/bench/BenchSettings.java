@@ -37,17 +37,24 @@ import java.util.stream.Collectors;
  * @param imageDataMebibytes the large container image's random data; 0 for as much as fits Lambda's 10 GiB limit
  *                          beside the small image's layers
  * @param imageColdStarts   measured cold starts per container image (and bare starts), after one unmeasured round
+ * @param microWarmups      JMH warm-up iterations per micro benchmark, of {@code microWarmup} each
+ * @param microWarmup       length of one JMH warm-up iteration
+ * @param microIterations   JMH measured iterations per micro benchmark, of {@code microIteration} each (in one
+ *                          forked JVM)
+ * @param microIteration    length of one measured JMH iteration
  */
 record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration warmup, Duration round, int rounds,
                      int smallCreates, int largeCreates, int createWarmup, int inspectWarmup, int inspectRuns,
                      int startRuns, int processRuns, int functionsForStart, int coldWarmup, int coldStarts,
                      int slowColdWarmup, int slowColdStarts, int ingestMebibytes, int ingestRuns,
                      int largePackageMebibytes, int packageColdStarts, int chunkReadPasses, int imageDataMebibytes,
-                     int imageColdStarts) {
+                     int imageColdStarts, int microWarmups, Duration microWarmup, int microIterations,
+                     Duration microIteration) {
 
     /** The run's sections in the order they run; {@code --only} names them. */
     enum Section {
-        CONTROL_PLANE("1–4"), ZIP("5"), START("6"), INVOKE("7–8"), ASYNC("9"), STORAGE("10"), IMAGES("11");
+        CONTROL_PLANE("1–4"), ZIP("5"), START("6"), INVOKE("7–8"), ASYNC("9"), STORAGE("10"), IMAGES("11"),
+        MICRO("12");
 
         final String figures;
 
@@ -55,7 +62,7 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
             this.figures = figures;
         }
 
-        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code images}. */
+        /** As {@code --only} spells it: {@code control-plane}, {@code zip}, …, {@code micro}. */
         String option() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
@@ -117,8 +124,10 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
         }
         return quick
                 ? new BenchSettings(true, sections, out, Duration.ofMillis(500), Duration.ofMillis(600), 1, 30, 3, 5, 1,
-                        3, 1, 3, 250, 1, 5, 1, 3, 64, 1, 64, 2, 2, 1024, 3)
+                        3, 1, 3, 250, 1, 5, 1, 3, 64, 1, 64, 2, 2, 1024, 3,
+                        1, Duration.ofMillis(200), 2, Duration.ofMillis(200))
                 : new BenchSettings(false, sections, out, Duration.ofMillis(2500), Duration.ofMillis(1500), 3, 200, 20,
-                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10, 200, 3, 200, 15, 5, 0, 15);
+                        20, 2, 7, 5, 7, 1000, 2, 30, 1, 10, 200, 3, 200, 15, 5, 0, 15,
+                        3, Duration.ofSeconds(1), 5, Duration.ofSeconds(1));
     }
 }

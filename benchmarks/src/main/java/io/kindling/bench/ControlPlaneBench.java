@@ -32,7 +32,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *       beside plain file reads and SHA-256;</li>
  *   <li>container images: import throughput beside {@code sha256sum} with its peak heap and scratch, bytes fetched at
  *       the first invoke of a small, a 10 GiB and a Debian python3 image, cold start of the 10 GiB image beside the
- *       small one.</li>
+ *       small one;</li>
+ *   <li>micro benchmarks (JMH) of hot paths, each beside a baseline: Runtime API routing and hand-off, a chunk read
+ *       from memory and a chunk's decrypt and verify, one SigV4 verification, the assignment decision.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -98,6 +100,9 @@ public final class ControlPlaneBench {
         }
         if (settings.runs(BenchSettings.Section.IMAGES)) {
             new ImageBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.MICRO)) {
+            new MicroBench(settings, workDir).run(report);
         }
     }
 
