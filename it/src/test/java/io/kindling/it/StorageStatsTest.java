@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.MethodOrderer;
@@ -114,6 +115,14 @@ class StorageStatsTest extends ServerTest {
         assertThat(metrics).containsPattern("kindling_chunk_store_logical_bytes \\S+")
                 .containsPattern("kindling_chunk_reads_total\\{tier=\"memory\"} \\S+")
                 .containsPattern("kindling_chunk_read_bytes_total\\{tier=\"disk\"} \\S+");
+        // The cold starts above reported where their time went, phase by phase, and the image mounts theirs.
+        for (String phase : List.of("assignment", "scratch", "cgroup", "network", "limits", "spawn", "runtime_init",
+                "first_response")) {
+            assertThat(metrics).containsPattern("kindling_cold_start_phase_seconds_count\\{phase=\"" + phase + "\"} [1-9]");
+        }
+        assertThat(metrics).containsPattern("kindling_cold_start_seconds\\{quantile=\"0.99\"} \\S+")
+                .containsPattern("kindling_cold_starts_total\\{slot=\"(precreated|made)\"} [1-9]")
+                .containsPattern("kindling_code_image_tree_seconds_count [1-9]");
     }
 
     @Test
