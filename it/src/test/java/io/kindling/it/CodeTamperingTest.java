@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.lambda.model.Runtime;
  * <p>Each function's payload has a size of its own: the metadata image depends only on names, sizes and modes, so two
  * functions with equal sizes would share (and cache) one metadata chunk.
  */
+@ServerTest.WithoutMountAhead
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CodeTamperingTest extends ServerTest {
 

@@ -21,7 +21,9 @@ import software.amazon.awssdk.services.lambda.model.LambdaException;
 class MaterializedCodeImageTest extends CodeImageInvokeTests {
     @RegisterExtension
     static final ServerExtension SERVER = new ServerExtension(
-            config -> config.withChunks(config.chunks().withMountImages(false)));
+            // Made at the first invoke, not while activating: some tests change the store after the deploy.
+            config -> config.withChunks(config.chunks().withMountImages(false))
+                    .withWorker(config.worker().withoutMountAhead()));
 
     @Override
     ServerExtension server() {

@@ -27,10 +27,21 @@ abstract class ServerTest {
     @Target(ElementType.TYPE)
     @interface WithoutWorker {}
 
+    /**
+     * On a test class: its server mounts code images at their first invoke, not while they activate, so the class can
+     * change the chunk store after a deploy and see the mount find it.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface WithoutMountAhead {}
+
     @BeforeAll
     static void startServer(TestInfo test) throws Exception {
         boolean withoutWorker = test.getTestClass().map(c -> c.isAnnotationPresent(WithoutWorker.class)).orElse(false);
-        server = withoutWorker ? TestServer.start(dir, WorkerConfig::disabled) : TestServer.start(dir);
+        boolean withoutMountAhead = test.getTestClass().map(c -> c.isAnnotationPresent(WithoutMountAhead.class))
+                .orElse(false);
+        server = withoutWorker ? TestServer.start(dir, WorkerConfig::disabled)
+                : withoutMountAhead ? TestServer.start(dir, WorkerConfig::withoutMountAhead) : TestServer.start(dir);
         lambda = server.client();
     }
 

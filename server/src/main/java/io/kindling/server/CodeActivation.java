@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +41,20 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
     private final Registry registry;
     private final CodeImageStore images;
     private final ContainerImageSource containerImages;
+    /** Mounts a stored image on the worker ahead of its first invoke; never throws. */
+    private final Consumer<String> mountAhead;
     private final AtomicBoolean toolMissingLogged = new AtomicBoolean();
     private final Semaphore slots = new Semaphore(PARALLEL);
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("code-activation-", 0).factory());
 
-    CodeActivation(CodeStore codeStore, Registry registry, CodeImageStore images, ContainerImageSource containerImages) {
+    /**
+     * @param mountAhead given each code's digest once its image is stored, before the version turns Active: the
+     *     worker mounts it then, so the first invoke after a deploy does not wait for the mount (it must not throw)
+     */
+    CodeActivation(CodeStore codeStore, Registry registry, CodeImageStore images, ContainerImageSource containerImages,
+                   Consumer<String> mountAhead) {
         this.containerImages = containerImages;
+        this.mountAhead = mountAhead;
         this.codeStore = codeStore;
         this.registry = registry;
         this.images = images;
@@ -110,6 +119,7 @@ final class CodeActivation implements Registry.CodeListener, AutoCloseable {
                 } else {
                     storeImage(functionName, sha256Hex, codeStore.unpacked(sha256Hex));
                 }
+                mountAhead.accept(sha256Hex);
                 registry.codeReady(functionName, sha256Hex);
             } finally {
                 slots.release();

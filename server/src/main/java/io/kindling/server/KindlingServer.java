@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -102,18 +103,23 @@ public final class KindlingServer implements AutoCloseable {
             containerImages = new ContainerImageSource(config.registries().settings(), localImages,
                     LayerCache.open(dataDir.root.resolve("chunks").resolve("layers"),
                             config.registries().layerCacheBytes()));
-            CodeActivation activation = new CodeActivation(codeStore, registry, images, containerImages);
-            registry.onCodePending(activation);
-            activation.resumePending();
-            activation.backfillImages();
-            chunkGc = ChunkGarbageCollector.start(images, registry, config.chunks());
             logs = FunctionLogs.open(dataDir.logsDir());
             PrometheusMeterRegistry metrics = ServerStatus.newRegistry();
             invoker = LocalWorker.start(config.worker(), codeStore, images, config.chunks(), registry, config.region(),
                     dataDir, logs, new ColdStartMetrics(metrics));
+            // The worker first: activation mounts each new image on it before the version turns Active.
+            Consumer<String> mountAhead = sha256Hex -> { };
+            if (invoker instanceof LocalWorker worker && config.worker().mountAhead()) {
+                mountAhead = worker::mountAhead;
+            }
+            CodeActivation activation = new CodeActivation(codeStore, registry, images, containerImages, mountAhead);
+            registry.onCodePending(activation);
+            activation.resumePending();
+            activation.backfillImages();
+            chunkGc = ChunkGarbageCollector.start(images, registry, config.chunks());
             async = AsyncAndConcurrency.start(config, dataDir, registry, invoker, arns);
-            ServerStatus status = new ServerStatus(metrics, images, chunkGc, invoker instanceof LocalWorker worker
-                    ? worker::chunkReads : ServerStatus::noChunkReads);
+            ServerStatus status = new ServerStatus(metrics, images, chunkGc, invoker instanceof LocalWorker local
+                    ? local::chunkReads : ServerStatus::noChunkReads);
 
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("frontend");

@@ -179,6 +179,21 @@ final class LocalWorker implements Invoker, AutoCloseable {
         return new InvokeRefused(InvokeRefused.Why.UNAVAILABLE, "the invocation failed inside Kindling", cause);
     }
 
+    /**
+     * Mounts (or materializes) code {@code sha256Hex}'s stored image now, ahead of its first invoke: activation calls
+     * it before the version turns Active, so a deploy's first cold start does not wait for the mount. The tree stays
+     * for {@link ChunkStoreConfig#unmountGrace()} if no invoke comes. A failure is only logged: the first invoke
+     * tries again and reports it.
+     */
+    void mountAhead(String sha256Hex) {
+        try {
+            images.codeDir(sha256Hex, codeStore::unpacked);
+        } catch (CodeImages.CodeUnavailable | RuntimeException e) {
+            log.warn("code {} could not be mounted ahead of its first invoke (that invoke will try again): {}",
+                    sha256Hex, e.getMessage());
+        }
+    }
+
     /** Where this worker's chunk reads were served from since start. */
     ChunkCacheStats chunkReads() {
         return images.chunkReads();

@@ -16,9 +16,12 @@ import java.util.Objects;
  *     derived from the data directory, see {@link #prefixFor}
  * @param sandboxPool the most sandboxes kept pre-created (network namespace with its Runtime API listener, cgroup,
  *     scratch directory; no process), sized to the recent rate of cold starts; 0 turns the pool off
+ * @param mountAhead whether a new version's code image is mounted while it activates, so its first invoke does not
+ *     wait for the mount (true); false mounts at the first invoke, for tests that change the store behind a
+ *     server's back
  */
 public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSettings lifecycle, String namePrefix,
-                           int sandboxPool) {
+                           int sandboxPool, boolean mountAhead) {
     /** Enough for a second of cold starts at 8 per second; each costs a few kernel objects, no process. */
     public static final int DEFAULT_SANDBOX_POOL = 8;
 
@@ -38,7 +41,7 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
         long physical = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         return new WorkerConfig(true, Math.max(128L << 20, physical / 4 * 3), LifecycleSettings.DEFAULTS, "",
-                DEFAULT_SANDBOX_POOL);
+                DEFAULT_SANDBOX_POOL, true);
     }
 
     /**
@@ -58,22 +61,26 @@ public record WorkerConfig(boolean enabled, long sandboxMemoryBytes, LifecycleSe
 
     /** A server that keeps no sandboxes: the control plane only, every invoke answered with why. */
     public WorkerConfig disabled() {
-        return new WorkerConfig(false, sandboxMemoryBytes, lifecycle, namePrefix, sandboxPool);
+        return new WorkerConfig(false, sandboxMemoryBytes, lifecycle, namePrefix, sandboxPool, mountAhead);
     }
 
     public WorkerConfig withLifecycle(LifecycleSettings settings) {
-        return new WorkerConfig(enabled, sandboxMemoryBytes, settings, namePrefix, sandboxPool);
+        return new WorkerConfig(enabled, sandboxMemoryBytes, settings, namePrefix, sandboxPool, mountAhead);
     }
 
     public WorkerConfig withSandboxMemoryBytes(long bytes) {
-        return new WorkerConfig(enabled, bytes, lifecycle, namePrefix, sandboxPool);
+        return new WorkerConfig(enabled, bytes, lifecycle, namePrefix, sandboxPool, mountAhead);
     }
 
     public WorkerConfig withNamePrefix(String prefix) {
-        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, prefix, sandboxPool);
+        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, prefix, sandboxPool, mountAhead);
     }
 
     public WorkerConfig withSandboxPool(int max) {
-        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, namePrefix, max);
+        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, namePrefix, max, mountAhead);
+    }
+
+    public WorkerConfig withoutMountAhead() {
+        return new WorkerConfig(enabled, sandboxMemoryBytes, lifecycle, namePrefix, sandboxPool, false);
     }
 }
