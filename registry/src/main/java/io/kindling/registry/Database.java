@@ -41,6 +41,11 @@ final class Database implements AutoCloseable {
     private final ExecutorService thread =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().name("registry-db").daemon(true).factory());
     private final Connection connection;
+    /**
+     * Transactions committed so far, other than {@link #read}s; written on the database thread right after each
+     * commit, before its caller hears of it. A value read at generation g is still the database's while this is g.
+     */
+    private volatile long generation;
 
     Database(Path file) throws SQLException, RegistryException {
         this.connection = onThread(() -> open(file));
@@ -77,12 +82,44 @@ final class Database implements AutoCloseable {
                     connection.rollback();
                     throw e;
                 }
+                generation++;
                 afterCommit.accept(result);
                 return result;
             });
         } catch (SQLException e) {
             throw new RegistryException.StorageFailure(e);
         }
+    }
+
+    /** A value read from the database and the {@link #generation()} it was read at. */
+    record Read<T>(T value, long generation) {}
+
+    /**
+     * Runs {@code work}, which must only read, in one transaction on the database thread, and returns its result
+     * with the generation it saw. Unlike {@link #transaction} it does not advance the generation, so a cache of reads
+     * stays valid across other reads.
+     */
+    <T> Read<T> read(Work<T> work) throws RegistryException {
+        try {
+            return onThread(() -> {
+                T result;
+                try {
+                    result = work.run(connection);
+                    connection.commit();
+                } catch (SQLException | RegistryException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
+                return new Read<>(result, generation);
+            });
+        } catch (SQLException e) {
+            throw new RegistryException.StorageFailure(e);
+        }
+    }
+
+    /** How many transactions have committed (reads aside); see {@link #read}. */
+    long generation() {
+        return generation;
     }
 
     @FunctionalInterface

@@ -3,6 +3,8 @@ package io.kindling.registry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.kindling.chunks.CodeStore;
 import io.kindling.chunks.PackageSummary;
 import io.kindling.wire.LambdaJson;
@@ -106,6 +108,13 @@ public final class Registry implements AutoCloseable {
     }
 
     private final Database db;
+    /**
+     * Resolved versions with the database generation they were read at: every invoke resolves its qualifier, and a
+     * hit skips the database thread. Any committed transaction makes every entry stale (compared, not evicted), so
+     * no answer is older than the last commit its caller could have seen. Bounded; the least used go first.
+     */
+    private final Cache<ResolveKey, Database.Read<FunctionVersion>> resolved =
+            Caffeine.newBuilder().maximumSize(10_000).build();
     private final CodeStore codeStore;
     private final Clock clock;
     private final ConcurrencyLimits limits;
@@ -245,8 +254,18 @@ public final class Registry implements AutoCloseable {
      * (resolved to the version it points at).
      */
     public FunctionVersion resolve(String name, String qualifier) throws RegistryException {
-        return db.transaction(c -> resolveLocked(c, name, qualifier));
+        ResolveKey key = new ResolveKey(name, qualifier == null ? FunctionVersion.LATEST : qualifier);
+        Database.Read<FunctionVersion> cached = resolved.getIfPresent(key);
+        if (cached != null && cached.generation() == db.generation()) {
+            return cached.value();
+        }
+        Database.Read<FunctionVersion> read = db.read(c -> resolveLocked(c, name, qualifier));
+        resolved.put(key, read);
+        return read.value();
     }
+
+    /** A qualified name as Invoke and the read operations resolve it; {@code $LATEST} when none is given. */
+    private record ResolveKey(String name, String qualifier) {}
 
     private FunctionVersion resolveLocked(Connection c, String name, String qualifier)
             throws SQLException, RegistryException {
