@@ -10,12 +10,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * The run's output: Markdown tables for people, and the same figures as JSON for tools
- * (every latency in milliseconds, every ratio as figure ÷ baseline of the named statistic).
+ * The run's output: Markdown tables for people, with charts under some of them, and the same figures as JSON for
+ * tools (every latency in milliseconds, every ratio as figure ÷ baseline of the named statistic). {@link #write}
+ * puts {@code results.md}, {@code results.json} and {@code charts/*.png} in one directory.
  */
 final class Report {
+    static final String MARKDOWN = "results.md";
+    static final String JSON = "results.json";
+
     /** One Markdown table with a title, a line saying how it was measured, and notes under it. */
     static final class Table {
         private final String title;
@@ -23,6 +28,7 @@ final class Report {
         private final List<String> header;
         private final List<List<String>> rows = new ArrayList<>();
         private final List<String> notes = new ArrayList<>();
+        private final List<DrawnChart> charts = new ArrayList<>();
 
         private Table(String title, String method, List<String> header) {
             this.title = title;
@@ -43,6 +49,28 @@ final class Report {
             return this;
         }
 
+        /**
+         * Draws {@code chart} now and shows it under the table as {@code charts/NAME.png}. A machine where AWT cannot
+         * draw (no fonts, say) gets a line saying why instead, and the run goes on.
+         *
+         * @param name the file's name without {@code .png}: lower case, digits and dashes
+         */
+        Table chart(String name, Charts.Chart chart) {
+            if (!name.matches("[a-z0-9][a-z0-9-]*")) {
+                throw new IllegalArgumentException("chart name " + name);
+            }
+            String title = chart.chart().getTitle() == null ? name : chart.chart().getTitle().getText();
+            try {
+                charts.add(new DrawnChart("charts/" + name + ".png", title, chart.png(), null));
+            } catch (OutOfMemoryError | StackOverflowError e) {
+                throw e;
+            } catch (RuntimeException | Error e) {
+                // Headless AWT reports a machine without fonts or without libfreetype as an Error, not an exception.
+                charts.add(new DrawnChart("charts/" + name + ".png", title, null, e.toString()));
+            }
+            return this;
+        }
+
         private void render(StringBuilder md) {
             md.append("### ").append(title).append("\n\n").append(method).append("\n\n");
             md.append("| ").append(String.join(" | ", header)).append(" |\n");
@@ -51,11 +79,19 @@ final class Report {
                 md.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
             md.append('\n');
+            for (DrawnChart chart : charts) {
+                md.append(chart.png() == null
+                        ? "(Chart \"" + chart.title() + "\" not drawn: " + chart.whyNot() + ")"
+                        : "![" + chart.title() + "](" + chart.file() + ")").append("\n\n");
+            }
             for (String note : notes) {
                 md.append(note).append("\n\n");
             }
         }
     }
+
+    /** A chart drawn as PNG bytes, or why it could not be. */
+    private record DrawnChart(String file, String title, byte[] png, String whyNot) {}
 
     private final MachineDescription machine;
     private final BenchSettings settings;
@@ -143,17 +179,37 @@ final class Report {
         return settings.sections().stream().map(BenchSettings.Section::described).collect(Collectors.joining(", "));
     }
 
+    /** Writes {@code results.md}, {@code results.json} and the charts, replacing a previous run's charts. */
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("control-plane.md"), markdown());
+        Path chartDir = dir.resolve("charts");
+        if (Files.isDirectory(chartDir)) {
+            try (Stream<Path> old = Files.list(chartDir)) {
+                for (Path png : old.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
+                    Files.delete(png);
+                }
+            }
+        }
+        List<Map<String, Object>> chartList = new ArrayList<>();
+        for (Table table : tables) {
+            for (DrawnChart chart : table.charts) {
+                if (chart.png() != null) {
+                    Files.createDirectories(chartDir);
+                    Files.write(dir.resolve(chart.file()), chart.png());
+                    chartList.add(Map.of("table", table.title, "title", chart.title(), "file", chart.file()));
+                }
+            }
+        }
+        Files.writeString(dir.resolve(MARKDOWN), markdown());
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("benchmark", "control-plane");
+        json.put("benchmark", "kindling");
         json.put("quick", settings.quick());
         json.put("sections", settings.sections().stream().map(BenchSettings.Section::option).toList());
         json.put("machine", machine);
         json.put("run", run);
         json.put("figures", figures);
         json.put("ratios", ratios);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("control-plane.json").toFile(), json);
+        json.put("charts", chartList);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve(JSON).toFile(), json);
     }
 }
