@@ -124,15 +124,23 @@ final class Charts {
 
     /**
      * One horizontal bar per scenario, one stacked segment per phase, in milliseconds. A phase a scenario does not
-     * have is {@link Duration#ZERO} (or missing at the end of its list).
+     * have is {@link Duration#ZERO} (or missing at the end of its list); a phase no scenario has is left out of the
+     * legend, and every phase keeps its colour, so charts of the same phases match.
      *
      * @param phases phase names, in the order their segments stack (and the legend's)
      * @param bars   scenario → each phase's time, in {@code phases}' order; drawn top to bottom
      */
     static Chart phases(String title, String subtitle, List<String> phases, Map<String, List<Duration>> bars) {
         DefaultCategoryDataset dataset = new DefaultCategoryDataset();
+        List<Integer> shown = new ArrayList<>();
+        for (int i = 0; i < phases.size(); i++) {
+            int phase = i;
+            if (bars.values().stream().anyMatch(times -> phase < times.size() && !times.get(phase).isZero())) {
+                shown.add(phase);
+            }
+        }
         for (Map.Entry<String, List<Duration>> bar : bars.entrySet()) {
-            for (int i = 0; i < phases.size(); i++) {
+            for (int i : shown) {
                 Duration d = i < bar.getValue().size() ? bar.getValue().get(i) : Duration.ZERO;
                 dataset.addValue(d.toNanos() / 1e6, phases.get(i), bar.getKey());
             }
@@ -147,8 +155,8 @@ final class Charts {
         segments.setDrawBarOutline(true);
         segments.setDefaultOutlinePaint(Color.WHITE);
         segments.setMaximumBarWidth(0.12);
-        for (int i = 0; i < phases.size(); i++) {
-            segments.setSeriesPaint(i, colour(i));
+        for (int row = 0; row < shown.size(); row++) {
+            segments.setSeriesPaint(row, colour(shown.get(row)));
         }
         CategoryPlot plot = new CategoryPlot(dataset, scenarios, time, segments);
         plot.setOrientation(PlotOrientation.HORIZONTAL);
@@ -156,7 +164,17 @@ final class Charts {
         plot.setRangeGridlinePaint(GRID);
         JFreeChart chart = new JFreeChart(title, TITLE_FONT, plot, true);
         style(chart, subtitle, List.of(scenarios, time));
-        return new Chart(chart, WIDTH, 200 + 55 * bars.size() + 18 * (phases.size() + 1) / 2);
+        return new Chart(chart, WIDTH, 200 + 55 * bars.size() + 18 * (shown.size() + 1) / 2);
+    }
+
+    /**
+     * A table's row label as a legend entry: without Markdown, and without its last parenthesis ({@code "K.
+     * **Kindling GetFunctionConfiguration** (SigV4, registry, JSON)"} → {@code "K. Kindling GetFunctionConfiguration"}).
+     */
+    static String legend(String rowLabel) {
+        String plain = rowLabel.replace("**", "").replace("`", "").strip();
+        int aside = plain.lastIndexOf(" (");
+        return aside > 0 && plain.endsWith(")") ? plain.substring(0, aside) : plain;
     }
 
     /** How far into the tail a percentile is: 0 → 0, 90 → 1, 99 → 2, 99.9 → 3. */

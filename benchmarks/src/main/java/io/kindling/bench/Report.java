@@ -196,7 +196,11 @@ final class Report {
                 if (chart.png() != null) {
                     Files.createDirectories(chartDir);
                     Files.write(dir.resolve(chart.file()), chart.png());
-                    chartList.add(Map.of("table", table.title, "title", chart.title(), "file", chart.file()));
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("file", chart.file());
+                    entry.put("title", chart.title());
+                    entry.put("table", table.title);
+                    chartList.add(entry);
                 }
             }
         }
