@@ -244,8 +244,9 @@ final class Charts {
     }
 
     /**
-     * The latency axis (values in milliseconds), logarithmic, with labels at 1, 2 and 5 of each decade (at 1 only when
-     * the range spans more than two and a half decades) and unlabelled marks at the other digits.
+     * The latency axis (values in milliseconds), logarithmic, with labels at 1, 2, 3 and 5 of each decade when the range
+     * spans at most one and a half decades, at 1, 2 and 5 up to two and a half, else at 1 only; unlabelled marks at the
+     * other digits.
      */
     private static final class LatencyAxis extends LogAxis {
         LatencyAxis(String label) {
@@ -258,7 +259,7 @@ final class Charts {
         protected List<ValueTick> refreshTicksVertical(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
             double lower = getLowerBound();
             double upper = getUpperBound();
-            boolean few = Math.log10(upper / lower) <= 2.5;
+            double decades = Math.log10(upper / lower);
             List<ValueTick> ticks = new ArrayList<>();
             for (int exponent = (int) Math.floor(Math.log10(lower)); exponent <= Math.ceil(Math.log10(upper)); exponent++) {
                 for (int digit = 1; digit <= 9; digit++) {
@@ -266,7 +267,8 @@ final class Charts {
                     if (ms < lower || ms > upper) {
                         continue;
                     }
-                    boolean labelled = digit == 1 || (few && (digit == 2 || digit == 5));
+                    boolean labelled = digit == 1 || (decades <= 2.5 && (digit == 2 || digit == 5))
+                            || (decades <= 1.5 && digit == 3);
                     ticks.add(new NumberTick(labelled ? TickType.MAJOR : TickType.MINOR, ms, labelled ? tickLabel(ms) : "",
                             TextAnchor.CENTER_RIGHT, TextAnchor.CENTER_RIGHT, 0));
                 }

@@ -48,18 +48,19 @@ record Latency(long count, double p50Ms, double p99Ms, double maxMs, double mean
     }
 
     /**
-     * The percentile curve as far as {@code count} samples can tell: n samples resolve log10(n) nines (100 samples:
-     * the 99th percentile), and the largest sample closes the curve there.
+     * The percentile curve as far as {@code count} samples can tell. Of n samples the largest is every percentile above
+     * 100 × (1 − 1/n) (100 samples: above the 99th), so the curve ends with it halfway into that last step, at
+     * 100 × (1 − 1/2n): even a single sample draws a line, from 0 to 50 %.
      */
     private static List<Percentile> curve(Histogram nanos) {
         List<Percentile> points = new ArrayList<>();
         points.add(new Percentile(0, nanos.getMinValue() / 1e6));
-        double nines = Math.log10(nanos.getTotalCount());
+        double nines = Math.log10(2.0 * nanos.getTotalCount());
         for (int step = 1; step < nines * POINTS_PER_NINE; step++) {
             double percentile = 100 * (1 - Math.pow(10, -(double) step / POINTS_PER_NINE));
             points.add(new Percentile(percentile, nanos.getValueAtPercentile(percentile) / 1e6));
         }
-        points.add(new Percentile(100 * (1 - 1 / (double) nanos.getTotalCount()), nanos.getMaxValue() / 1e6));
+        points.add(new Percentile(100 * (1 - 1 / (2.0 * nanos.getTotalCount())), nanos.getMaxValue() / 1e6));
         return points;
     }
 }

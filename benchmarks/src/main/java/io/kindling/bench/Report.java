@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,11 +31,14 @@ final class Report {
         private final List<List<String>> rows = new ArrayList<>();
         private final List<String> notes = new ArrayList<>();
         private final List<DrawnChart> charts = new ArrayList<>();
+        /** Every chart name of the report, so no two tables' charts share a file. */
+        private final Set<String> chartNames;
 
-        private Table(String title, String method, List<String> header) {
+        private Table(String title, String method, List<String> header, Set<String> chartNames) {
             this.title = title;
             this.method = method;
             this.header = header;
+            this.chartNames = chartNames;
         }
 
         Table row(String... cells) {
@@ -53,11 +58,12 @@ final class Report {
          * Draws {@code chart} now and shows it under the table as {@code charts/NAME.png}. A machine where AWT cannot
          * draw (no fonts, say) gets a line saying why instead, and the run goes on.
          *
-         * @param name the file's name without {@code .png}: lower case, digits and dashes
+         * @param name the file's name without {@code .png}: lower case, digits and dashes, beginning with the figure's
+         *             number; unique in the report
          */
         Table chart(String name, Charts.Chart chart) {
-            if (!name.matches("[a-z0-9][a-z0-9-]*")) {
-                throw new IllegalArgumentException("chart name " + name);
+            if (!name.matches("[a-z0-9][a-z0-9-]*") || !chartNames.add(name)) {
+                throw new IllegalArgumentException("chart name " + name + " (lower case, digits and dashes, unique)");
             }
             String title = chart.chart().getTitle() == null ? name : chart.chart().getTitle().getText();
             try {
@@ -96,6 +102,7 @@ final class Report {
     private final MachineDescription machine;
     private final BenchSettings settings;
     private final List<Table> tables = new ArrayList<>();
+    private final Set<String> chartNames = new HashSet<>();
     private final List<Map<String, Object>> figures = new ArrayList<>();
     private final List<Map<String, Object>> ratios = new ArrayList<>();
     private final Map<String, Object> run = new LinkedHashMap<>();
@@ -106,7 +113,7 @@ final class Report {
     }
 
     Table table(String title, String method, String... header) {
-        Table table = new Table(title, method, List.of(header));
+        Table table = new Table(title, method, List.of(header), chartNames);
         tables.add(table);
         return table;
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,16 +23,23 @@ class ChartsTest {
     private static final Path SAMPLES = Path.of("target/chart-samples");
 
     @Test
-    void percentileCurveRunsFromTheSmallestToTheLargestSample() {
+    void percentileCurveRunsFromTheSmallestSampleToTheLargestHalfwayIntoItsStep() {
         Histogram h = Latency.newHistogram();
         for (int i = 1; i <= 1000; i++) {
             h.recordValue(i * 1000L);
         }
         List<Latency.Percentile> curve = Latency.of(h).distribution();
         assertThat(curve.getFirst()).isEqualTo(new Latency.Percentile(0, 0.001));
-        assertThat(curve.getLast().ms()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(0.001));
-        assertThat(Charts.nines(curve.getLast().percentile())).isEqualTo(3.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(curve.getLast().ms()).isEqualTo(1.0, Offset.offset(0.001));
+        assertThat(curve.getLast().percentile()).isEqualTo(99.95, Offset.offset(1e-9));
         assertThat(curve).isSortedAccordingTo((a, b) -> Double.compare(a.percentile(), b.percentile()));
+
+        Histogram one = Latency.newHistogram();
+        one.recordValue(5_000_000);
+        List<Latency.Percentile> single = Latency.of(one).distribution();
+        assertThat(single.getFirst().percentile()).isEqualTo(0.0);
+        assertThat(single.getLast().percentile()).isEqualTo(50.0, Offset.offset(1e-9));
+        assertThat(single).allSatisfy(p -> assertThat(p.ms()).isCloseTo(5.0, Offset.offset(0.01)));
     }
 
     @Test
