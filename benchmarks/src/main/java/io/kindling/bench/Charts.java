@@ -43,7 +43,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * The charts beside {@code results.md}: PNGs drawn headless with JFreeChart, attached to a table with
- * {@link Report.Table#chart}. Two kinds, both generic over what they show: a latency distribution per path
+ * {@link Report.Table#chart} (which draws them once every section has measured). Two kinds, both generic over what they show: a latency distribution per path
  * ({@link #percentiles}) and a breakdown of a total into consecutive phases ({@link #phases}).
  */
 final class Charts {

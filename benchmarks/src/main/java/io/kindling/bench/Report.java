@@ -30,7 +30,7 @@ final class Report {
         private final List<String> header;
         private final List<List<String>> rows = new ArrayList<>();
         private final List<String> notes = new ArrayList<>();
-        private final List<DrawnChart> charts = new ArrayList<>();
+        private final List<ChartFile> charts = new ArrayList<>();
         /** Every chart name of the report, so no two tables' charts share a file. */
         private final Set<String> chartNames;
 
@@ -55,8 +55,9 @@ final class Report {
         }
 
         /**
-         * Draws {@code chart} now and shows it under the table as {@code charts/NAME.png}. A machine where AWT cannot
-         * draw (no fonts, say) gets a line saying why instead, and the run goes on.
+         * Shows {@code chart} under the table as {@code charts/NAME.png}. It is drawn when the report is first rendered,
+         * after every section has measured, so drawing never runs beside a measurement. A machine where AWT cannot draw
+         * (no fonts, say) gets a line saying why instead, and the run goes on.
          *
          * @param name the file's name without {@code .png}: lower case, digits and dashes, beginning with the figure's
          *             number; unique in the report
@@ -66,14 +67,7 @@ final class Report {
                 throw new IllegalArgumentException("chart name " + name + " (lower case, digits and dashes, unique)");
             }
             String title = chart.chart().getTitle() == null ? name : chart.chart().getTitle().getText();
-            try {
-                charts.add(new DrawnChart("charts/" + name + ".png", title, chart.png(), null));
-            } catch (OutOfMemoryError | StackOverflowError e) {
-                throw e;
-            } catch (RuntimeException | Error e) {
-                // Headless AWT reports a machine without fonts or without libfreetype as an Error, not an exception.
-                charts.add(new DrawnChart("charts/" + name + ".png", title, null, e.toString()));
-            }
+            charts.add(new ChartFile("charts/" + name + ".png", title, chart));
             return this;
         }
 
@@ -85,10 +79,10 @@ final class Report {
                 md.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
             md.append('\n');
-            for (DrawnChart chart : charts) {
+            for (ChartFile chart : charts) {
                 md.append(chart.png() == null
-                        ? "(Chart \"" + chart.title() + "\" not drawn: " + chart.whyNot() + ")"
-                        : "![" + chart.title() + "](" + chart.file() + ")").append("\n\n");
+                        ? "(Chart \"" + chart.title + "\" not drawn: " + chart.whyNot + ")"
+                        : "![" + chart.title + "](" + chart.file + ")").append("\n\n");
             }
             for (String note : notes) {
                 md.append(note).append("\n\n");
@@ -96,8 +90,36 @@ final class Report {
         }
     }
 
-    /** A chart drawn as PNG bytes, or why it could not be. */
-    private record DrawnChart(String file, String title, byte[] png, String whyNot) {}
+    /** A chart and its file, drawn as PNG bytes the first time they are asked for (or why it could not be). */
+    private static final class ChartFile {
+        final String file;
+        final String title;
+        private Charts.Chart chart;
+        private byte[] png;
+        private String whyNot;
+
+        ChartFile(String file, String title, Charts.Chart chart) {
+            this.file = file;
+            this.title = title;
+            this.chart = chart;
+        }
+
+        /** The PNG, or null when it could not be drawn ({@link #whyNot} says why). */
+        byte[] png() {
+            if (chart != null) {
+                try {
+                    png = chart.png();
+                } catch (OutOfMemoryError | StackOverflowError e) {
+                    throw e;
+                } catch (RuntimeException | Error e) {
+                    // Headless AWT reports a machine without fonts or without libfreetype as an Error.
+                    whyNot = e.toString();
+                }
+                chart = null;
+            }
+            return png;
+        }
+    }
 
     private final MachineDescription machine;
     private final BenchSettings settings;
@@ -199,13 +221,13 @@ final class Report {
         }
         List<Map<String, Object>> chartList = new ArrayList<>();
         for (Table table : tables) {
-            for (DrawnChart chart : table.charts) {
+            for (ChartFile chart : table.charts) {
                 if (chart.png() != null) {
                     Files.createDirectories(chartDir);
-                    Files.write(dir.resolve(chart.file()), chart.png());
+                    Files.write(dir.resolve(chart.file), chart.png());
                     Map<String, Object> entry = new LinkedHashMap<>();
-                    entry.put("file", chart.file());
-                    entry.put("title", chart.title());
+                    entry.put("file", chart.file);
+                    entry.put("title", chart.title);
                     entry.put("table", table.title);
                     chartList.add(entry);
                 }
