@@ -244,9 +244,9 @@ final class Charts {
     }
 
     /**
-     * The latency axis (values in milliseconds), logarithmic, with labels at 1, 2, 3 and 5 of each decade when the range
-     * spans at most two decades, at 1, 2 and 5 up to two and a half, else at 1 only; unlabelled marks at the
-     * other digits.
+     * The latency axis (values in milliseconds), logarithmic, with a label at every digit when the range spans at most
+     * one decade, at 1, 2, 3 and 5 up to two decades, at 1, 2 and 5 up to two and a half, else at 1 only; unlabelled
+     * marks at the other digits.
      */
     private static final class LatencyAxis extends LogAxis {
         LatencyAxis(String label) {
@@ -267,7 +267,7 @@ final class Charts {
                     if (ms < lower || ms > upper) {
                         continue;
                     }
-                    boolean labelled = digit == 1 || (decades <= 2.5 && (digit == 2 || digit == 5))
+                    boolean labelled = digit == 1 || decades <= 1 || (decades <= 2.5 && (digit == 2 || digit == 5))
                             || (decades <= 2 && digit == 3);
                     ticks.add(new NumberTick(labelled ? TickType.MAJOR : TickType.MINOR, ms, labelled ? tickLabel(ms) : "",
                             TextAnchor.CENTER_RIGHT, TextAnchor.CENTER_RIGHT, 0));
