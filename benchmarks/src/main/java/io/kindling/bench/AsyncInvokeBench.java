@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -233,6 +234,17 @@ final class AsyncInvokeBench {
                         String.format("%,d", m.latency().count()), Format.millis(m.latency().p50Ms()),
                         Format.millis(m.latency().p99Ms()), Format.perSecond(m.rate()), overB, overF, groupCommit);
             }
+        }
+        for (int callers : ACCEPT_CALLERS) {
+            Map<String, Latency> lines = new LinkedHashMap<>();
+            for (String id : List.of("B", "F", "accept")) {
+                Measured m = find(all, id, callers);
+                lines.put(Charts.legend(m.label()), m.latency());
+            }
+            table.chart("9-async-accept-" + callers + "-caller" + (callers == 1 ? "" : "s"), Charts.percentiles(
+                    "9. Async invoke accepted, " + callers + " caller" + (callers == 1 ? "" : "s"),
+                    "each Event invoke until its 202 at the client, beside the bare HTTP echo B and one durable write F",
+                    lines));
         }
         Measured f16 = find(all, "F", 16);
         Measured a16 = find(all, "accept", 16);

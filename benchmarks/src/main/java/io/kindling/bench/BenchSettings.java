@@ -86,7 +86,7 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
         }
     }
 
-    static final String USAGE = "usage: bin/bench [--quick] [--only SECTION[,SECTION...]] [--out DIR]";
+    static final String USAGE = "usage: kindling bench [--quick] [--only SECTION[,SECTION...]] [--out DIR]";
 
     boolean runs(Section section) {
         return sections.contains(section);

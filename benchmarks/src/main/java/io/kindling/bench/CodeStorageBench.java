@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -549,11 +550,14 @@ final class CodeStorageBench {
         table.row(bare.label, String.format("%,d", bareLatency.count()), Format.millis(bareLatency.p50Ms()),
                 Format.millis(bareLatency.p99Ms()), Format.millis(bareLatency.maxMs()), "—", "—", "—", "—", "—", "—");
         Latency smallLatency = Latency.of(small.total());
+        Map<String, Latency> lines = new LinkedHashMap<>();
+        lines.put(Charts.legend(bare.label), bareLatency);
         for (ColdSeries series : List.of(mounted, small, big)) {
             if (series.total().getTotalCount() == 0) {
                 continue; // every sample of the same code again came too late (noted below)
             }
             Latency latency = Latency.of(series.total());
+            lines.put(Charts.legend(series.label()), latency);
             double toSandbox = series.toSandbox().getValueAtPercentile(50) / 1e6;
             double fromSandbox = series.fromSandbox().getValueAtPercentile(50) / 1e6;
             report.latency(series.id(), series.label(), latency, Map.of("to_sandbox_start_p50_ms", toSandbox,
@@ -568,6 +572,9 @@ final class CodeStorageBench {
                     isBig ? Format.ratio(report.ratio(big.id(), small.id(), "p99", latency.p99Ms(), smallLatency.p99Ms()))
                             : "—");
         }
+        table.chart("10d-cold-start-by-package-size", Charts.percentiles("10d. Cold start by package size: " + large
+                + " beside 1 MiB", "new code's first invoke, sent → whole answer at the client, beside the same code again "
+                + "and the bootstrap started bare", lines));
         if (unmountedTooSoon > 0) {
             table.note(unmountedTooSoon + " sample(s) of the same code again found the image already unmounted and are "
                     + "left out.");

@@ -364,6 +364,19 @@ final class ColdStartBench {
         }
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.invoke_cold", cpuPressure);
+        for (Map.Entry<ProvidedBootstraps.Bootstrap, Series> entry : bare.entrySet()) {
+            Map<String, Latency> lines = new LinkedHashMap<>();
+            for (Series s : kindling) {
+                if (s.bootstrap == entry.getKey()) {
+                    lines.put("Kindling, " + s.bootstrap.id() + ", " + s.target.memory(), s.latency());
+                }
+            }
+            lines.put("bare " + entry.getKey().id() + ", spawned by this JVM (baseline)", entry.getValue().latency());
+            table.chart("8-cold-start-" + entry.getKey().id(), Charts.percentiles(
+                    "8. Cold start, " + entry.getKey().id() + " runtime",
+                    "invoke sent → whole answer at the client, no environment running; beside the same bootstrap "
+                            + "started bare", lines));
+        }
 
         List<Series> columns = new ArrayList<>(kindling);
         bare.values().stream().filter(s -> s.bootstrap.reportsClock()).forEach(columns::add);
@@ -392,6 +405,57 @@ final class ColdStartBench {
             report.figure("invoke.cold.part." + phase.name().toLowerCase(java.util.Locale.ROOT), phase.label,
                     Map.of("p50_ms", values));
         }
+        phaseCharts(parts, columns);
+    }
+
+    /**
+     * Table 8b as stacked bars, one chart for the runtimes that start in milliseconds and one for those that take about
+     * a second (one scale would flatten the first). A runtime that reports its clock shows its three parts after the
+     * spawn; one that does not shows the spawn-to-answer time whole.
+     */
+    private static void phaseCharts(Report.Table parts, List<Series> columns) {
+        List<Phase> stacked = List.of(Phase.BEFORE_DRIVER, Phase.SCRATCH, Phase.CGROUP, Phase.NETNS, Phase.SPAWN,
+                Phase.TO_MAIN, Phase.TO_NEXT, Phase.TO_ANSWER, Phase.AFTER_SPAWN);
+        for (boolean slow : new boolean[] {false, true}) {
+            Map<String, List<Duration>> bars = new LinkedHashMap<>();
+            for (Series s : columns) {
+                if (s.bootstrap.slowToStart() != slow) {
+                    continue;
+                }
+                boolean split = s.medianMs(Phase.TO_MAIN) >= 0;
+                List<Duration> times = new ArrayList<>();
+                for (Phase phase : stacked) {
+                    boolean shown = phase != Phase.AFTER_SPAWN || !split;
+                    double ms = shown ? s.medianMs(phase) : -1;
+                    times.add(ms < 0 ? Duration.ZERO : Duration.ofNanos(Math.round(ms * 1e6)));
+                }
+                bars.put(s.target == null ? "bare " + s.bootstrap.id() : s.bootstrap.id() + ", " + s.target.memory(),
+                        times);
+            }
+            if (bars.isEmpty()) {
+                continue;
+            }
+            parts.chart("8b-cold-start-phases-" + (slow ? "slow" : "fast"), Charts.phases(
+                    "8b. Where a cold start's time goes" + (slow ? " (runtimes that start in about a second)" : ""),
+                    "median of each part over the samples of 8 (medians do not add up to the median total)",
+                    stacked.stream().map(ColdStartBench::chartLabel).toList(), bars));
+        }
+    }
+
+    /** A phase's name in a chart's legend: {@link Phase#label} is a table's sentence. */
+    private static String chartLabel(Phase phase) {
+        return switch (phase) {
+            case BEFORE_DRIVER -> "invoke sent → sandbox start begins";
+            case SCRATCH -> "scratch directory";
+            case CGROUP -> "cgroup";
+            case NETNS -> "network namespace + Runtime API listener";
+            case SPAWN -> "launcher spawned";
+            case TO_MAIN -> "spawned → runtime's code runs";
+            case TO_NEXT -> "→ first event in hand";
+            case TO_ANSWER -> "→ answer back (bare: at the fake Runtime API)";
+            case AFTER_SPAWN -> "spawned → answer (runtime reports no clock)";
+            case TOTAL -> "total";
+        };
     }
 
     private static void row(Report report, Report.Table table, Series s, Series baseline) {

@@ -12,8 +12,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * The benchmark: every Kindling figure, control plane and invoke, beside a baseline measured in the same
- * run on the same machine. Run it with {@code bin/bench [--quick] [--only SECTION,...] [--out DIR]}; it prints a
- * Markdown table and writes {@code control-plane.md} and {@code control-plane.json} to the output directory.
+ * run on the same machine. Run it with {@code kindling bench [--quick] [--only SECTION,...] [--out DIR]} (or
+ * {@code bin/bench}); it prints a Markdown table and writes {@code results.md}, {@code results.json} and
+ * {@code charts/*.png} to the output directory.
  *
  * <ol>
  *   <li>baseline A: raw loopback TCP echo of 1 KB;</li>
@@ -71,8 +72,8 @@ public final class ControlPlaneBench {
             String markdown = report.markdown();
             System.out.println(markdown);
             report.write(settings.outDir());
-            System.err.println("bench: wrote " + settings.outDir().resolve("control-plane.md") + " and "
-                    + settings.outDir().resolve("control-plane.json"));
+            System.err.println("bench: wrote " + settings.outDir().resolve(Report.MARKDOWN) + ", "
+                    + settings.outDir().resolve(Report.JSON) + " and the charts in " + settings.outDir().resolve("charts"));
         } finally {
             deleteRecursively(workDir);
         }

@@ -1,5 +1,6 @@
 package io.kindling.bench;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Histogram;
@@ -170,6 +171,13 @@ final class CreateFunctionBench {
                         reads.kindling().p99Ms(), quietRead.p99Ms())));
         table.row("Kindling GetFunctionConfiguration, quiet (K, 1 caller, from above)", count(quietRead),
                 Format.millis(quietRead.p50Ms()), Format.millis(quietRead.p99Ms()), Format.millis(quietRead.maxMs()), "—", "—");
+        Map<String, Latency> lines = new LinkedHashMap<>();
+        lines.put("SDK GetFunctionConfiguration → bare Jetty, beside creates (baseline)", reads.bareJetty());
+        lines.put("Kindling GetFunctionConfiguration, beside creates", reads.kindling());
+        lines.put("Kindling GetFunctionConfiguration, quiet (K, 1 caller)", quietRead);
+        table.chart("4b-reads-beside-creates", Charts.percentiles("4b. Reads while 10 MiB packages are being deployed",
+                "each read at the client, one caller per reader, " + reads.creates() + " CreateFunction calls beside them",
+                lines));
     }
 
     private Figures measure(String name, int warmup, int count, long requestBytes, PackageMaker packages, SdkHttpClient http,
@@ -237,6 +245,14 @@ final class CreateFunctionBench {
                         f.sdkFloor().p50Ms())),
                 Format.ratio(report.ratio(id + ".until_active", id + ".sdk_floor", "p99", f.untilActive().p99Ms(),
                         f.sdkFloor().p99Ms())));
+        Map<String, Latency> lines = new LinkedHashMap<>();
+        lines.put("raw HTTP POST of the same bytes → bare Jetty (baseline)", f.rawUpload());
+        lines.put("SDK CreateFunction → bare Jetty, canned answer (SDK floor)", f.sdkFloor());
+        lines.put("Kindling CreateFunction", f.kindling());
+        lines.put("Kindling CreateFunction until State Active", f.untilActive());
+        table.chart("4-" + id.replace('.', '-').replace('_', '-'), Charts.percentiles("4. CreateFunction, " + zip,
+                "each call at the client, " + body + " request; Kindling beside the same bytes posted raw and the SDK "
+                        + "against a server that does nothing", lines));
     }
 
     private static String count(Latency latency) {

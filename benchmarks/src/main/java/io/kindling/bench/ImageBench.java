@@ -668,8 +668,11 @@ final class ImageBench {
         table.row(bare.label, String.format("%,d", bareLatency.count()), Format.millis(bareLatency.p50Ms()),
                 Format.millis(bareLatency.p99Ms()), Format.millis(bareLatency.maxMs()), "—", "—", "—", "—", "—");
         Latency smallLatency = Latency.of(small.total());
+        Map<String, Latency> lines = new LinkedHashMap<>();
+        lines.put(Charts.legend(bare.label), bareLatency);
         for (ColdSeries series : List.of(small, large)) {
             Latency latency = Latency.of(series.total());
+            lines.put(Charts.legend(series.label()), latency);
             double toSandbox = series.toSandbox().getValueAtPercentile(50) / 1e6;
             report.latency(series.id(), series.label(), latency, Map.of("to_sandbox_start_p50_ms", toSandbox,
                     "fetched_bytes_p50", series.medianFetched()));
@@ -688,6 +691,9 @@ final class ImageBench {
                 + " samples per row, p99 is the largest sample.");
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.images_cold", cpuPressure);
+        table.chart("11c-image-cold-start", Charts.percentiles("11c. Cold start: small image beside the large one",
+                "invoke sent → whole answer at the client, image mounted afresh, beside the bootstrap started bare",
+                lines));
         Report.Table parts = report.table("11c-b. Where an image function's cold start goes",
                 "Medians of each part over the measured samples of 11c (medians do not add up to the median total). "
                         + "The mount's end is `ImageMounts`' own INFO line (\"mounted …\", after `mount` succeeded), "
@@ -715,6 +721,15 @@ final class ImageBench {
         double largeTotal = large.total().getValueAtPercentile(50) / 1e6;
         parts.row("total (median of whole cold starts)", Format.millis(smallTotal), Format.millis(largeTotal),
                 signedMillis(largeTotal - smallTotal));
+        Map<String, List<Duration>> bars = new LinkedHashMap<>();
+        for (ColdSeries series : List.of(small, large)) {
+            bars.put(series == small ? "small image" : "large image", Arrays.stream(Part.values())
+                    .map(part -> series.medianMs(part) < 0 ? Duration.ZERO
+                            : Duration.ofNanos(Math.round(series.medianMs(part) * 1e6))).toList());
+        }
+        parts.chart("11c-b-image-cold-start-phases", Charts.phases("11c-b. Where an image function's cold start goes",
+                "median of each part over the samples of 11c (medians do not add up to the median total)",
+                Arrays.stream(Part.values()).map(part -> Charts.legend(part.label)).toList(), bars));
     }
 
     private static String signedMillis(double ms) {

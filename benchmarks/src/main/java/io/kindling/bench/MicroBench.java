@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p>Run in-process through JMH's {@link Runner}, which forks one JVM per benchmark with this JVM's class path and
  * arguments: started as {@code java -jar kindling-bench.jar}, the class path is the jar, whose manifest names the
  * libraries in {@code lib/}, so the fork finds JMH and Kindling the same way. JMH's own progress goes to stderr, its
- * JSON (with the JDK and JVM options) to {@code micro-jmh.json} beside {@code control-plane.json}.
+ * JSON (with the JDK and JVM options) to {@code micro-jmh.json} beside {@code results.json}.
  */
 final class MicroBench {
     private static final int FORKS = 1;

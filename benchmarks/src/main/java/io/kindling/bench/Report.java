@@ -6,16 +6,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * The run's output: Markdown tables for people, and the same figures as JSON for tools
- * (every latency in milliseconds, every ratio as figure ÷ baseline of the named statistic).
+ * The run's output: Markdown tables for people, with charts under some of them, and the same figures as JSON for
+ * tools (every latency in milliseconds, every ratio as figure ÷ baseline of the named statistic). {@link #write}
+ * puts {@code results.md}, {@code results.json} and {@code charts/*.png} in one directory.
  */
 final class Report {
+    static final String MARKDOWN = "results.md";
+    static final String JSON = "results.json";
+
     /** One Markdown table with a title, a line saying how it was measured, and notes under it. */
     static final class Table {
         private final String title;
@@ -23,11 +30,15 @@ final class Report {
         private final List<String> header;
         private final List<List<String>> rows = new ArrayList<>();
         private final List<String> notes = new ArrayList<>();
+        private final List<ChartFile> charts = new ArrayList<>();
+        /** Every chart name of the report, so no two tables' charts share a file. */
+        private final Set<String> chartNames;
 
-        private Table(String title, String method, List<String> header) {
+        private Table(String title, String method, List<String> header, Set<String> chartNames) {
             this.title = title;
             this.method = method;
             this.header = header;
+            this.chartNames = chartNames;
         }
 
         Table row(String... cells) {
@@ -43,6 +54,23 @@ final class Report {
             return this;
         }
 
+        /**
+         * Shows {@code chart} under the table as {@code charts/NAME.png}. It is drawn when the report is first rendered,
+         * after every section has measured, so drawing never runs beside a measurement. A machine where AWT cannot draw
+         * (no fonts, say) gets a line saying why instead, and the run goes on.
+         *
+         * @param name the file's name without {@code .png}: lower case, digits and dashes, beginning with the figure's
+         *             number; unique in the report
+         */
+        Table chart(String name, Charts.Chart chart) {
+            if (!name.matches("[a-z0-9][a-z0-9-]*") || !chartNames.add(name)) {
+                throw new IllegalArgumentException("chart name " + name + " (lower case, digits and dashes, unique)");
+            }
+            String title = chart.chart().getTitle() == null ? name : chart.chart().getTitle().getText();
+            charts.add(new ChartFile("charts/" + name + ".png", title, chart));
+            return this;
+        }
+
         private void render(StringBuilder md) {
             md.append("### ").append(title).append("\n\n").append(method).append("\n\n");
             md.append("| ").append(String.join(" | ", header)).append(" |\n");
@@ -51,15 +79,52 @@ final class Report {
                 md.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
             md.append('\n');
+            for (ChartFile chart : charts) {
+                md.append(chart.png() == null
+                        ? "(Chart \"" + chart.title + "\" not drawn: " + chart.whyNot + ")"
+                        : "![" + chart.title + "](" + chart.file + ")").append("\n\n");
+            }
             for (String note : notes) {
                 md.append(note).append("\n\n");
             }
         }
     }
 
+    /** A chart and its file, drawn as PNG bytes the first time they are asked for (or why it could not be). */
+    private static final class ChartFile {
+        final String file;
+        final String title;
+        private Charts.Chart chart;
+        private byte[] png;
+        private String whyNot;
+
+        ChartFile(String file, String title, Charts.Chart chart) {
+            this.file = file;
+            this.title = title;
+            this.chart = chart;
+        }
+
+        /** The PNG, or null when it could not be drawn ({@link #whyNot} says why). */
+        byte[] png() {
+            if (chart != null) {
+                try {
+                    png = chart.png();
+                } catch (OutOfMemoryError | StackOverflowError e) {
+                    throw e;
+                } catch (RuntimeException | Error e) {
+                    // Headless AWT reports a machine without fonts or without libfreetype as an Error.
+                    whyNot = e.toString();
+                }
+                chart = null;
+            }
+            return png;
+        }
+    }
+
     private final MachineDescription machine;
     private final BenchSettings settings;
     private final List<Table> tables = new ArrayList<>();
+    private final Set<String> chartNames = new HashSet<>();
     private final List<Map<String, Object>> figures = new ArrayList<>();
     private final List<Map<String, Object>> ratios = new ArrayList<>();
     private final Map<String, Object> run = new LinkedHashMap<>();
@@ -70,7 +135,7 @@ final class Report {
     }
 
     Table table(String title, String method, String... header) {
-        Table table = new Table(title, method, List.of(header));
+        Table table = new Table(title, method, List.of(header), chartNames);
         tables.add(table);
         return table;
     }
@@ -143,17 +208,41 @@ final class Report {
         return settings.sections().stream().map(BenchSettings.Section::described).collect(Collectors.joining(", "));
     }
 
+    /** Writes {@code results.md}, {@code results.json} and the charts, replacing a previous run's charts. */
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("control-plane.md"), markdown());
+        Path chartDir = dir.resolve("charts");
+        if (Files.isDirectory(chartDir)) {
+            try (Stream<Path> old = Files.list(chartDir)) {
+                for (Path png : old.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
+                    Files.delete(png);
+                }
+            }
+        }
+        List<Map<String, Object>> chartList = new ArrayList<>();
+        for (Table table : tables) {
+            for (ChartFile chart : table.charts) {
+                if (chart.png() != null) {
+                    Files.createDirectories(chartDir);
+                    Files.write(dir.resolve(chart.file), chart.png());
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("file", chart.file);
+                    entry.put("title", chart.title);
+                    entry.put("table", table.title);
+                    chartList.add(entry);
+                }
+            }
+        }
+        Files.writeString(dir.resolve(MARKDOWN), markdown());
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("benchmark", "control-plane");
+        json.put("benchmark", "kindling");
         json.put("quick", settings.quick());
         json.put("sections", settings.sections().stream().map(BenchSettings.Section::option).toList());
         json.put("machine", machine);
         json.put("run", run);
         json.put("figures", figures);
         json.put("ratios", ratios);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("control-plane.json").toFile(), json);
+        json.put("charts", chartList);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve(JSON).toFile(), json);
     }
 }

@@ -133,6 +133,18 @@ final class RoundTripBench {
                         vsA, vsB, p99vsB, throughputVsB);
             }
         }
+        for (int callers : CONCURRENCIES) {
+            Map<String, Latency> lines = new LinkedHashMap<>();
+            for (Measured m : all) {
+                if (m.callers() == callers) {
+                    lines.put(Charts.legend(m.label()), m.latency());
+                }
+            }
+            table.chart("1-3-round-trips-" + callers + "-caller" + (callers == 1 ? "" : "s"), Charts.percentiles(
+                    "1–3. Round trips, " + callers + " caller" + (callers == 1 ? "" : "s"),
+                    "latency of each call at the client: Kindling's GetFunctionConfiguration beside baselines A, B and C",
+                    lines));
+        }
         Measured k = find(all, "K", 1);
         Measured b = find(all, "B", 1);
         Measured c = find(all, "C", 1);

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -84,24 +85,31 @@ final class ServerStartBench {
                 "figure", "runs", "p50", "max", "p50 ÷ java -version");
         table.row("`java -version`, spawn to exit (baseline)", count(baseline), Format.millis(baseline.p50Ms()),
                 Format.millis(baseline.maxMs()), "—");
-        row(report, table, "start.in_process.empty", "**KindlingServer.start() → /health**, empty data dir",
-                Latency.of(inProcessFresh), baseline);
-        row(report, table, "start.in_process.populated", "**KindlingServer.start() → /health**, " + many,
-                Latency.of(inProcessPopulated), baseline);
-        row(report, table, "start.process.empty", "`kindling serve` spawn → /health, empty data dir",
-                Latency.of(processFresh), baseline);
-        row(report, table, "start.process.populated", "`kindling serve` spawn → /health, " + many,
-                Latency.of(processPopulated), baseline);
+        Map<String, Latency> lines = new LinkedHashMap<>();
+        lines.put("java -version, spawn to exit (baseline)", baseline);
+        lines.putAll(row(report, table, "start.in_process.empty", "**KindlingServer.start() → /health**, empty data dir",
+                Latency.of(inProcessFresh), baseline));
+        lines.putAll(row(report, table, "start.in_process.populated", "**KindlingServer.start() → /health**, " + many,
+                Latency.of(inProcessPopulated), baseline));
+        lines.putAll(row(report, table, "start.process.empty", "`kindling serve` spawn → /health, empty data dir",
+                Latency.of(processFresh), baseline));
+        lines.putAll(row(report, table, "start.process.populated", "`kindling serve` spawn → /health, " + many,
+                Latency.of(processPopulated), baseline));
+        table.chart("6-server-start", Charts.percentiles("6. Server start until /health answers",
+                "in this JVM and as a process, empty and with " + many + ", beside java -version", lines));
         report.latency("start.java_version", "java -version, spawn to exit (baseline)", baseline, Map.of());
         double cpuPressure = pressure.percentSinceStart();
         table.note("CPU pressure during this section (after populating): " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.start", cpuPressure);
     }
 
-    private void row(Report report, Report.Table table, String id, String label, Latency latency, Latency baseline) {
+    /** Adds the row and returns it as a chart's line. */
+    private Map<String, Latency> row(Report report, Report.Table table, String id, String label, Latency latency,
+                                     Latency baseline) {
         report.latency(id, label.replace("*", ""), latency, Map.of());
         table.row(label, count(latency), Format.millis(latency.p50Ms()), Format.millis(latency.maxMs()),
                 Format.ratio(report.ratio(id, "start.java_version", "p50", latency.p50Ms(), baseline.p50Ms())));
+        return Map.of(Charts.legend(label), latency);
     }
 
     private Path freshDir() {

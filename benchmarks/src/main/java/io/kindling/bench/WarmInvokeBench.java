@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -204,6 +205,19 @@ final class WarmInvokeBench {
                         String.format("%,d", m.latency().count()), Format.millis(m.latency().p50Ms()),
                         Format.millis(m.latency().p99Ms()), Format.perSecond(m.throughput()), overhead, overheadRatio, ratio);
             }
+        }
+        for (int callers : CONCURRENCIES) {
+            Map<String, Latency> lines = new LinkedHashMap<>();
+            for (Measured m : all) {
+                if (m.callers() == callers) {
+                    lines.put(m.target() == null ? "B: bare Jetty echo (baseline)"
+                            : "Kindling, " + m.target().bootstrap().id() + ", " + m.target().memory(), m.latency());
+                }
+            }
+            table.chart("7-warm-invoke-" + callers + "-caller" + (callers == 1 ? "" : "s"), Charts.percentiles(
+                    "7. Warm invoke, 1 KB echo, " + callers + " caller" + (callers == 1 ? "" : "s"),
+                    "latency of each call at the client; Kindling beside the bare HTTP echo B of the same rounds",
+                    lines));
         }
         Measured b = find(all, "B", 1);
         Measured headline = find(all, targets.getFirst().id(), 1);

@@ -14,7 +14,7 @@ import software.amazon.awssdk.services.lambda.model.LambdaException;
         description = "A self-hosted serverless platform that speaks the AWS Lambda API.",
         subcommands = {ServeCommand.class, FunctionsCommand.class, DeployCommand.class, InvokeCommand.class,
                 LogsCommand.class, QueuesCommand.class, DlqCommand.class, StorageCommand.class, RemoveCommand.class,
-                Kindling.VersionCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, Kindling.VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Kindling {
 
     public static void main(String[] args) {
