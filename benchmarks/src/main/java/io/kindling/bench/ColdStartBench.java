@@ -49,9 +49,10 @@ final class ColdStartBench {
     /** The parts of a cold start, in order; each sample fills those it can. */
     enum Phase {
         BEFORE_DRIVER("invoke sent → sandbox start begins (HTTP, frontend, registry, pool, memory admission)"),
-        SCRATCH("… scratch directory (generated /etc/passwd, group, hosts)"),
-        CGROUP("… cgroup created, limits written"),
-        NETNS("… network namespace, lo up, Runtime API listener bound inside it"),
+        SCRATCH("… scratch directory (generated /etc/passwd, group, hosts; 0 when a pre-created slot was taken)"),
+        CGROUP("… cgroup created (0 when pre-created)"),
+        NETNS("… network namespace, lo up, Runtime API listener bound inside it (0 when pre-created)"),
+        LIMITS("… the function's limits written to the cgroup"),
         SPAWN("… launcher spawned (ProcessBuilder)"),
         TO_MAIN("spawned → the runtime's code runs (C: main(); java: handler class loaded, the JVM and the RIC "
                 + "started); sandbox: launcher sh, nsenter, bwrap's namespaces and mounts, exec; bare: ProcessBuilder.start →"),
@@ -220,6 +221,7 @@ final class ColdStartBench {
         into.phase(Phase.SCRATCH, start.scratchMicros() * 1000);
         into.phase(Phase.CGROUP, start.cgroupMicros() * 1000);
         into.phase(Phase.NETNS, start.netnsMicros() * 1000);
+        into.phase(Phase.LIMITS, start.limitsMicros() * 1000);
         into.phase(Phase.SPAWN, start.spawnMicros() * 1000);
         into.phase(Phase.AFTER_SPAWN, answered - start.loggedNanos());
         if (target.bootstrap().reportsClock()) {
@@ -414,7 +416,8 @@ final class ColdStartBench {
      * spawn; one that does not shows the spawn-to-answer time whole.
      */
     private static void phaseCharts(Report.Table parts, List<Series> columns) {
-        List<Phase> stacked = List.of(Phase.BEFORE_DRIVER, Phase.SCRATCH, Phase.CGROUP, Phase.NETNS, Phase.SPAWN,
+        List<Phase> stacked = List.of(Phase.BEFORE_DRIVER, Phase.SCRATCH, Phase.CGROUP, Phase.NETNS, Phase.LIMITS,
+                Phase.SPAWN,
                 Phase.TO_MAIN, Phase.TO_NEXT, Phase.TO_ANSWER, Phase.AFTER_SPAWN);
         for (boolean slow : new boolean[] {false, true}) {
             Map<String, List<Duration>> bars = new LinkedHashMap<>();
