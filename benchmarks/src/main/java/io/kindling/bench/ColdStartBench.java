@@ -452,6 +452,7 @@ final class ColdStartBench {
             case SCRATCH -> "scratch directory";
             case CGROUP -> "cgroup";
             case NETNS -> "network namespace + Runtime API listener";
+            case LIMITS -> "limits written";
             case SPAWN -> "launcher spawned";
             case TO_MAIN -> "spawned → runtime's code runs";
             case TO_NEXT -> "→ first event in hand";
