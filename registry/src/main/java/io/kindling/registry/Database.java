@@ -72,23 +72,7 @@ final class Database implements AutoCloseable {
      * they change in commit order and never hold a value older than the database's.
      */
     <T> T transaction(Work<T> work, Consumer<? super T> afterCommit) throws RegistryException {
-        try {
-            return onThread(() -> {
-                T result;
-                try {
-                    result = work.run(connection);
-                    connection.commit();
-                } catch (SQLException | RegistryException | RuntimeException e) {
-                    connection.rollback();
-                    throw e;
-                }
-                generation++;
-                afterCommit.accept(result);
-                return result;
-            });
-        } catch (SQLException e) {
-            throw new RegistryException.StorageFailure(e);
-        }
+        return commit(work, true, afterCommit).value();
     }
 
     /** A value read from the database and the {@link #generation()} it was read at. */
@@ -100,6 +84,11 @@ final class Database implements AutoCloseable {
      * stays valid across other reads.
      */
     <T> Read<T> read(Work<T> work) throws RegistryException {
+        return commit(work, false, result -> {});
+    }
+
+    private <T> Read<T> commit(Work<T> work, boolean advances, Consumer<? super T> afterCommit)
+            throws RegistryException {
         try {
             return onThread(() -> {
                 T result;
@@ -110,6 +99,10 @@ final class Database implements AutoCloseable {
                     connection.rollback();
                     throw e;
                 }
+                if (advances) {
+                    generation++;
+                }
+                afterCommit.accept(result);
                 return new Read<>(result, generation);
             });
         } catch (SQLException e) {
