@@ -33,6 +33,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *   <li>container images: import throughput beside {@code sha256sum} with its peak heap and scratch, bytes fetched at
  *       the first invoke of a small, a 10 GiB and a Debian python3 image, cold start of the 10 GiB image beside the
  *       small one.</li>
+ *   <li>density: new sandboxes per second (a runtime that exits after one event, open loop) beside the same
+ *       executable spawned bare, an idle sandbox's memory beside its runtime's own RSS, and 1,000 idle sandboxes at
+ *       once through provisioned concurrency.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -55,8 +58,8 @@ public final class ControlPlaneBench {
         System.setProperty("logback.configurationFile", "kindling-bench-logback.xml");
         // The JDK keeps at most 5 idle keep-alive connections per server by default; with 8 callers the
         // other 3 would reconnect on every call. Raise it so each caller keeps its connection (the async
-        // figures run 16 callers and a poller against one server).
-        System.setProperty("http.maxConnections", "32");
+        // figures run 16 callers and a poller against one server; the warm invokes up to 64 callers).
+        System.setProperty("http.maxConnections", "128");
         long started = System.nanoTime();
         CpuPressure pressure = CpuPressure.start();
         try {
@@ -98,6 +101,9 @@ public final class ControlPlaneBench {
         }
         if (settings.runs(BenchSettings.Section.IMAGES)) {
             new ImageBench(settings, workDir, credentials).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.DENSITY)) {
+            new DensityBench(settings, workDir, credentials).run(report);
         }
     }
 

@@ -18,7 +18,9 @@ import org.HdrHistogram.Histogram;
  */
 final class WarmInvokeBench {
     static final int EVENT_BYTES = 1024;
-    private static final int[] CONCURRENCIES = {1, 8};
+    /** Callers per scenario: 1 for every target, more for {@link #manyCallers} ({@code --quick}: up to 8). */
+    private static final int[] CONCURRENCIES = {1, 8, 64};
+    private static final int[] QUICK_CONCURRENCIES = {1, 8};
 
     /** One measured scenario; {@code target} is null for the baseline. */
     record Measured(String id, String label, InvokeTarget target, int callers, Latency latency, double throughput) {}
@@ -26,17 +28,23 @@ final class WarmInvokeBench {
     private final BenchSettings settings;
     private final BareJettyServer bareJetty;
     private final List<InvokeTarget> targets;
-    private final InvokeTarget eightCallers;
+    private final List<InvokeTarget> manyCallers;
 
     /**
-     * @param targets      measured at 1 caller each (the first is the headline: C at 1,769 MB)
-     * @param eightCallers also measured at 8 callers (8 environments of one function)
+     * @param targets     measured at 1 caller each (the first is the headline: C at 1,769 MB)
+     * @param manyCallers also measured at 8 and 64 callers (as many environments of one function), each beside B at
+     *                    the same concurrency
      */
-    WarmInvokeBench(BenchSettings settings, BareJettyServer bareJetty, List<InvokeTarget> targets, InvokeTarget eightCallers) {
+    WarmInvokeBench(BenchSettings settings, BareJettyServer bareJetty, List<InvokeTarget> targets,
+                    List<InvokeTarget> manyCallers) {
         this.settings = settings;
         this.bareJetty = bareJetty;
         this.targets = targets;
-        this.eightCallers = eightCallers;
+        this.manyCallers = manyCallers;
+    }
+
+    private int[] concurrencies() {
+        return settings.quick() ? QUICK_CONCURRENCIES : CONCURRENCIES;
     }
 
     /** A JSON document of exactly {@link #EVENT_BYTES} bytes. */
@@ -58,9 +66,9 @@ final class WarmInvokeBench {
         CpuPressure pressure = CpuPressure.start();
         byte[] event = event();
         List<Measured> all = new ArrayList<>();
-        for (int callers : CONCURRENCIES) {
+        for (int callers : concurrencies()) {
             List<ClosedLoopScenario> scenarios = new ArrayList<>();
-            List<InvokeTarget> measured = callers == 1 ? targets : List.of(eightCallers);
+            List<InvokeTarget> measured = callers == 1 ? targets : manyCallers;
             try {
                 scenarios.add(new ClosedLoopScenario("B", callers, () -> echo(bareJetty.endpoint() + "/echo", event, false)));
                 for (InvokeTarget target : measured) {
@@ -183,7 +191,7 @@ final class WarmInvokeBench {
                         + "proportion to its memory, as Lambda does); 512 MB = 29% of a core; 128 MB = 7%.",
                 "path", "memory", "callers", "n", "p50", "p99", "throughput", "overhead p50 (− B p50)",
                 "overhead ÷ B p50", "p50 ÷ B");
-        for (int callers : CONCURRENCIES) {
+        for (int callers : concurrencies()) {
             Measured b = find(all, "B", callers);
             for (Measured m : all) {
                 if (m.callers() != callers) {
