@@ -67,6 +67,8 @@ final class DensityBench {
     private static final int IDLE_C_MB = InvokeTarget.SMALLEST_MB;
     private static final int IDLE_JAVA_MB = InvokeTarget.FULL_CORE_MB;
     private static final int PROVISIONED_MB = InvokeTarget.SMALLEST_MB;
+    /** Provisioned concurrency is raised this many at a time, each step waited for until READY. */
+    private static final int RAMP_STEP = 50;
     private static final Path MEMORY_CGROUP = Path.of("/sys/fs/cgroup/memory");
     private static final Path PIDS_CGROUP = Path.of("/sys/fs/cgroup/pids");
 
@@ -474,7 +476,7 @@ final class DensityBench {
         CgroupMemory sandbox = cgroupMemory(ids.getFirst());
         long bare = bareIdleRss(target.bootstrap());
         // Retire it: the next row's (or section's) count must start from none.
-        try (LambdaClient lambda = KindlingUnderTest.client(server.endpoint())) {
+        try (LambdaClient lambda = client(server.endpoint())) {
             lambda.deleteFunction(r -> r.functionName(target.function()));
         }
         long budget = bare + IDLE_BUDGET_BYTES;
@@ -616,38 +618,62 @@ final class DensityBench {
             int warmErrors = 0;
             Duration teardown;
             int peakSandboxes = 0;
-            try (LambdaClient lambda = KindlingUnderTest.client(server.endpoint())) {
+            int pollErrors = 0;
+            try (LambdaClient lambda = client(server.endpoint())) {
                 String version = lambda.publishVersion(r -> r.functionName(FUNCTION)).version();
                 RoundTripBench.progress("density: provisioning " + count + " environments of " + FUNCTION + ":" + version);
                 rampStart = System.nanoTime();
-                lambda.putProvisionedConcurrencyConfig(r -> r.functionName(FUNCTION).qualifier(version)
-                        .provisionedConcurrentExecutions(count));
-                long deadline = rampStart + TimeUnit.MINUTES.toNanos(settings.quick() ? 2 : 10);
+                // In steps: one PutProvisionedConcurrencyConfig of all of them makes the pool start every environment
+                // at once, and on 2 cores with 7% of a core each their inits pass the 10 s init timeout (seen: FAILED,
+                // "init did not finish within 10 seconds", with 1,000 at once).
+                int step = Math.min(count, RAMP_STEP);
+                long deadline = rampStart + TimeUnit.MINUTES.toNanos(settings.quick() ? 3 : 15);
                 long lastProgress = rampStart;
-                while (true) {
-                    last = lambda.getProvisionedConcurrencyConfig(r -> r.functionName(FUNCTION).qualifier(version));
-                    peakSandboxes = Math.max(peakSandboxes, sandboxIds().size());
-                    if (last.status() == ProvisionedConcurrencyStatusEnum.READY) {
-                        rampEnd = System.nanoTime();
-                        break;
+                int asked = 0;
+                ramp:
+                while (asked < count) {
+                    asked = Math.min(count, asked + step);
+                    int ask = asked;
+                    lambda.putProvisionedConcurrencyConfig(r -> r.functionName(FUNCTION).qualifier(version)
+                            .provisionedConcurrentExecutions(ask));
+                    while (true) {
+                        try {
+                            last = lambda.getProvisionedConcurrencyConfig(r -> r.functionName(FUNCTION).qualifier(version));
+                        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+                            // A keep-alive connection the server had closed (retries are off); counted, asked again.
+                            if (++pollErrors > 20) {
+                                throw e;
+                            }
+                            RoundTripBench.progress("density: polling failed (" + e.getMessage() + "), again");
+                            Thread.sleep(500);
+                            continue;
+                        }
+                        peakSandboxes = Math.max(peakSandboxes, sandboxIds().size());
+                        if (last.status() == ProvisionedConcurrencyStatusEnum.READY
+                                && last.allocatedProvisionedConcurrentExecutions() >= ask) {
+                            break;
+                        }
+                        if (last.status() == ProvisionedConcurrencyStatusEnum.FAILED) {
+                            failure = "FAILED at the step to " + ask + " with " + last.allocatedProvisionedConcurrentExecutions()
+                                    + " allocated: " + last.statusReason();
+                            break ramp;
+                        }
+                        if (System.nanoTime() > deadline) {
+                            failure = "still " + last.status() + " after " + TimeUnit.NANOSECONDS.toSeconds(deadline - rampStart)
+                                    + " s with " + last.allocatedProvisionedConcurrentExecutions() + " of " + ask
+                                    + " allocated" + (last.statusReason() == null ? "" : ": " + last.statusReason());
+                            break ramp;
+                        }
+                        if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5)) {
+                            lastProgress = System.nanoTime();
+                            RoundTripBench.progress("density: " + last.allocatedProvisionedConcurrentExecutions() + " of "
+                                    + ask + " (of " + count + ") ready, " + sandboxIds().size() + " sandboxes");
+                        }
+                        Thread.sleep(100);
                     }
-                    if (last.status() == ProvisionedConcurrencyStatusEnum.FAILED) {
-                        failure = "FAILED with " + last.allocatedProvisionedConcurrentExecutions() + " of " + count
-                                + " allocated: " + last.statusReason();
-                        break;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        failure = "still " + last.status() + " after " + TimeUnit.NANOSECONDS.toSeconds(deadline - rampStart)
-                                + " s with " + last.allocatedProvisionedConcurrentExecutions() + " of " + count
-                                + " allocated" + (last.statusReason() == null ? "" : ": " + last.statusReason());
-                        break;
-                    }
-                    if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(5)) {
-                        lastProgress = System.nanoTime();
-                        RoundTripBench.progress("density: " + last.allocatedProvisionedConcurrentExecutions() + " of "
-                                + count + " ready, " + sandboxIds().size() + " sandboxes");
-                    }
-                    Thread.sleep(100);
+                }
+                if (failure == null) {
+                    rampEnd = System.nanoTime();
                 }
                 if (failure != null) {
                     RoundTripBench.progress("density: provisioning did not finish: " + failure);
@@ -677,18 +703,21 @@ final class DensityBench {
             }
             Snapshot after = snapshot();
             render(report, count, before, with, after, rampStart, rampEnd, failure, last, warm, warmErrors, teardown,
-                    peakSandboxes, limits);
+                    peakSandboxes, limits, pollErrors);
         }
 
         private void render(Report report, int count, Snapshot before, Snapshot with, Snapshot after, long rampStart,
                             long rampEnd, String failure, GetProvisionedConcurrencyConfigResponse last, Histogram warm,
-                            int warmErrors, Duration teardown, int peakSandboxes, List<String> limits) {
+                            int warmErrors, Duration teardown, int peakSandboxes, List<String> limits,
+                            int pollErrors) {
             double rampSeconds = rampEnd < 0 ? -1 : (rampEnd - rampStart) / 1e9;
             Report.Table table = report.table("12c. " + String.format(Locale.ROOT, "%,d", count)
                             + " idle sandboxes alive at once",
-                    "PutProvisionedConcurrencyConfig of " + String.format(Locale.ROOT, "%,d", count) + " on version 1 of "
-                            + "a `provided.al2023` function at " + PROVISIONED_MB + " MB (the keep-alive C runtime; 7% of a "
-                            + "core each), polled with GetProvisionedConcurrencyConfig every 100 ms until READY; then "
+                    "PutProvisionedConcurrencyConfig up to " + String.format(Locale.ROOT, "%,d", count) + " on version 1 "
+                            + "of a `provided.al2023` function at " + PROVISIONED_MB + " MB (the keep-alive C runtime; 7% of a "
+                            + "core each), raised " + Math.min(count, RAMP_STEP) + " at a time, each step polled with "
+                            + "GetProvisionedConcurrencyConfig every 100 ms until READY (all at once, the pool starts every "
+                            + "environment together and their inits pass the 10 s init timeout on 2 cores); then "
                             + IDLE_SETTLE.toMillis() + " ms idle, the counts and memory read, 20 sequential warm invokes of "
                             + "the version, and DeleteProvisionedConcurrencyConfig until every sandbox of the server is "
                             + "gone. Sandboxes = cgroups under `memory/" + PREFIX + "`; processes = their cgroup.procs; "
@@ -736,6 +765,7 @@ final class DensityBench {
             values.put("ramp_seconds", rampSeconds);
             values.put("ramp_per_s", rampSeconds > 0 ? count / rampSeconds : -1);
             values.put("teardown_seconds", teardown.toMillis() / 1e3);
+            values.put("poll_client_errors", pollErrors);
             values.put("warm_invokes", warm.getTotalCount());
             values.put("warm_invoke_errors", warmErrors);
             if (warm.getTotalCount() > 0) {
@@ -753,8 +783,9 @@ final class DensityBench {
                     + (warm.getTotalCount() > 0 ? ", p50 " + Format.millis(warm.getValueAtPercentile(50) / 1e6) + ", max "
                             + Format.millis(warm.getMaxValue() / 1e6) : "")
                     + ". Teardown (DeleteProvisionedConcurrencyConfig → every sandbox gone): "
-                    + Format.millis(teardown.toMillis()) + ". Most sandboxes seen during the ramp: " + num(peakSandboxes)
-                    + ".");
+                    + Format.millis(teardown.toMillis()) + ". Most sandboxes seen during the ramp: " + num(peakSandboxes) + "."
+                    + (pollErrors > 0 ? " " + pollErrors + " GetProvisionedConcurrencyConfig polls failed on the client "
+                            + "(connection closed by the server) and were asked again." : ""));
             table.note("Host limits for reference: " + String.join("; ", staticLimits()) + ".");
         }
 
@@ -898,6 +929,24 @@ final class DensityBench {
             }
             Thread.sleep(50);
         }
+    }
+
+    /**
+     * The SDK client as {@link KindlingUnderTest#client} builds it, with a 30 s connection timeout instead of 2 s: with
+     * hundreds of sandboxes starting on 2 cores, the server's accept can take longer than that.
+     */
+    private static LambdaClient client(String endpoint) {
+        return LambdaClient.builder()
+                .endpointOverride(java.net.URI.create(endpoint))
+                .region(software.amazon.awssdk.regions.Region.of(KindlingUnderTest.REGION))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(KindlingUnderTest.ACCESS_KEY,
+                                KindlingUnderTest.SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(30)).socketTimeout(Duration.ofMinutes(2)).build())
+                .overrideConfiguration(software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.builder()
+                        .retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()).build())
+                .build();
     }
 
     private static String num(long n) {
