@@ -68,7 +68,7 @@ final class DensityBench {
     private static final int IDLE_JAVA_MB = InvokeTarget.FULL_CORE_MB;
     private static final int PROVISIONED_MB = InvokeTarget.SMALLEST_MB;
     /** Provisioned concurrency is raised this many at a time, each step waited for until READY. */
-    private static final int RAMP_STEP = 50;
+    private static final int RAMP_STEP = 25;
     private static final Path MEMORY_CGROUP = Path.of("/sys/fs/cgroup/memory");
     private static final Path PIDS_CGROUP = Path.of("/sys/fs/cgroup/pids");
 
@@ -619,6 +619,7 @@ final class DensityBench {
             Duration teardown;
             int peakSandboxes = 0;
             int pollErrors = 0;
+            List<String> failedSteps = new ArrayList<>();
             try (LambdaClient lambda = client(server.endpoint())) {
                 String version = lambda.publishVersion(r -> r.functionName(FUNCTION)).version();
                 RoundTripBench.progress("density: provisioning " + count + " environments of " + FUNCTION + ":" + version);
@@ -654,9 +655,14 @@ final class DensityBench {
                             break;
                         }
                         if (last.status() == ProvisionedConcurrencyStatusEnum.FAILED) {
-                            failure = "FAILED at the step to " + ask + " with " + last.allocatedProvisionedConcurrentExecutions()
-                                    + " allocated: " + last.statusReason();
-                            break ramp;
+                            // The pool retries a failed start after a back-off (1 s, doubling); the config stays
+                            // FAILED until then. Counted once per step, waited out until the deadline.
+                            String reason = "step to " + ask + ": " + last.statusReason();
+                            if (!failedSteps.contains(reason)) {
+                                failedSteps.add(reason);
+                                RoundTripBench.progress("density: FAILED with " + last.allocatedProvisionedConcurrentExecutions()
+                                        + " allocated at the " + reason + "; waiting for the pool's retry");
+                            }
                         }
                         if (System.nanoTime() > deadline) {
                             failure = "still " + last.status() + " after " + TimeUnit.NANOSECONDS.toSeconds(deadline - rampStart)
@@ -703,13 +709,13 @@ final class DensityBench {
             }
             Snapshot after = snapshot();
             render(report, count, before, with, after, rampStart, rampEnd, failure, last, warm, warmErrors, teardown,
-                    peakSandboxes, limits, pollErrors);
+                    peakSandboxes, limits, pollErrors, failedSteps);
         }
 
         private void render(Report report, int count, Snapshot before, Snapshot with, Snapshot after, long rampStart,
                             long rampEnd, String failure, GetProvisionedConcurrencyConfigResponse last, Histogram warm,
                             int warmErrors, Duration teardown, int peakSandboxes, List<String> limits,
-                            int pollErrors) {
+                            int pollErrors, List<String> failedSteps) {
             double rampSeconds = rampEnd < 0 ? -1 : (rampEnd - rampStart) / 1e9;
             Report.Table table = report.table("12c. " + String.format(Locale.ROOT, "%,d", count)
                             + " idle sandboxes alive at once",
@@ -717,7 +723,8 @@ final class DensityBench {
                             + "of a `provided.al2023` function at " + PROVISIONED_MB + " MB (the keep-alive C runtime; 7% of a "
                             + "core each), raised " + Math.min(count, RAMP_STEP) + " at a time, each step polled with "
                             + "GetProvisionedConcurrencyConfig every 100 ms until READY (all at once, the pool starts every "
-                            + "environment together and their inits pass the 10 s init timeout on 2 cores); then "
+                            + "environment together and their inits pass the 10 s init timeout on 2 cores; a FAILED step is "
+                            + "waited out: the pool retries after a back-off); then "
                             + IDLE_SETTLE.toMillis() + " ms idle, the counts and memory read, 20 sequential warm invokes of "
                             + "the version, and DeleteProvisionedConcurrencyConfig until every sandbox of the server is "
                             + "gone. Sandboxes = cgroups under `memory/" + PREFIX + "`; processes = their cgroup.procs; "
@@ -766,6 +773,7 @@ final class DensityBench {
             values.put("ramp_per_s", rampSeconds > 0 ? count / rampSeconds : -1);
             values.put("teardown_seconds", teardown.toMillis() / 1e3);
             values.put("poll_client_errors", pollErrors);
+            values.put("failed_steps", failedSteps);
             values.put("warm_invokes", warm.getTotalCount());
             values.put("warm_invoke_errors", warmErrors);
             if (warm.getTotalCount() > 0) {
@@ -778,6 +786,11 @@ final class DensityBench {
                             + Format.perSecond(count / rampSeconds) + " sandboxes started and initialized during the ramp."
                     : "**Provisioning did not reach " + num(count) + "**: " + failure + ". Limits at that moment: "
                             + String.join("; ", limits) + ".");
+            if (!failedSteps.isEmpty()) {
+                table.note("The config went FAILED during " + failedSteps.size() + " step(s) of the ramp and READY again "
+                        + "after the pool's retry" + (failure == null ? "" : " (or not, above)") + ": "
+                        + String.join("; ", failedSteps) + ".");
+            }
             table.note("Warm invokes with them alive: " + warm.getTotalCount() + " answered"
                     + (warmErrors > 0 ? ", " + warmErrors + " failed" : "")
                     + (warm.getTotalCount() > 0 ? ", p50 " + Format.millis(warm.getValueAtPercentile(50) / 1e6) + ", max "
