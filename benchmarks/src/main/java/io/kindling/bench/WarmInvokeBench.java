@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Figure 7: warm invokes. A 1 KB JSON event echoed by a {@code provided.al2023} function whose environment is already
  * running, in a closed loop, beside baseline B (the bare Jetty 1 KB echo) driven by the same client in the same
- * rounds. The client is the plain keep-alive {@link KeepAliveHttpPost} (body sent with the headers), the server runs
+ * rounds: every target at 1 caller, the C and java21 ones at 1,769 MB also at 8 and 64 callers ({@code --quick}: 8). The client is the plain keep-alive {@link KeepAliveHttpPost} (body sent with the headers), the server runs
  * with {@code --auth none}: the SDK's url-connection client would add about 1 ms per call with a body (B′ in 1–3) and
  * SigV4 about 0.1 ms, neither of them Kindling's invoke path.
  */
@@ -187,7 +187,9 @@ final class WarmInvokeBench {
                         + "client nor signing is in the figure. Per scenario: " + settings.warmup().toMillis()
                         + " ms warm-up, then " + settings.rounds() + " rounds of " + settings.round().toMillis()
                         + " ms, B and the invokes of one concurrency taking turns round by round (" + measured.toMillis()
-                        + " ms measured each). Memory 1,769 MB = one full vCPU (Kindling caps a sandbox's CPU in "
+                        + " ms measured each). At 1 caller every function; at " + concurrencyList()
+                        + " callers the C and java21 functions at 1,769 MB, each then running as many environments as "
+                        + "callers, beside B at the same concurrency. Memory 1,769 MB = one full vCPU (Kindling caps a sandbox's CPU in "
                         + "proportion to its memory, as Lambda does); 512 MB = 29% of a core; 128 MB = 7%.",
                 "path", "memory", "callers", "n", "p50", "p99", "throughput", "overhead p50 (− B p50)",
                 "overhead ÷ B p50", "p50 ÷ B");
@@ -224,6 +226,12 @@ final class WarmInvokeBench {
                 + "RIC's loop (JNI Runtime API client, dispatch to the handler) for java.");
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.invoke_warm", cpuPressure);
+    }
+
+    /** The concurrencies above 1, e.g. {@code 8 and 64}. */
+    private String concurrencyList() {
+        return java.util.Arrays.stream(concurrencies()).filter(c -> c > 1).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(" and "));
     }
 
     static Measured find(List<Measured> all, String id, int callers) {
