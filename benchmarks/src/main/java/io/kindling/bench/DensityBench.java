@@ -88,7 +88,7 @@ final class DensityBench {
         if (override != null) {
             return java.util.Arrays.stream(override.split(",")).mapToInt(r -> Integer.parseInt(r.strip())).toArray();
         }
-        return settings.quick() ? new int[] {50} : new int[] {10, 25, 50, 100, 150};
+        return settings.quick() ? new int[] {10} : new int[] {10, 25, 50, 100, 150};
     }
 
     private Duration rateLength() {
