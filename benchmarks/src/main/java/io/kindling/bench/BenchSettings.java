@@ -54,7 +54,8 @@ record BenchSettings(boolean quick, Set<Section> sections, Path outDir, Duration
     /** The run's sections in the order they run; {@code --only} names them. */
     enum Section {
         CONTROL_PLANE("1–4"), ZIP("5"), START("6"), INVOKE("7–8"), ASYNC("9"), STORAGE("10"), IMAGES("11"),
-        MICRO("12");
+        MICRO("12"),
+        DENSITY("13");
 
         final String figures;
 

@@ -36,6 +36,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *       small one;</li>
  *   <li>micro benchmarks (JMH) of hot paths, each beside a baseline: Runtime API routing and hand-off, a chunk read
  *       from memory and a chunk's decrypt and verify, one SigV4 verification, the assignment decision.</li>
+ *   <li>density: new sandboxes per second (a runtime that exits after one event, open loop) beside the same
+ *       executable spawned bare, an idle sandbox's memory beside its runtime's own RSS, and 1,000 idle sandboxes at
+ *       once through provisioned concurrency.</li>
  * </ol>
  */
 public final class ControlPlaneBench {
@@ -58,8 +61,8 @@ public final class ControlPlaneBench {
         System.setProperty("logback.configurationFile", "kindling-bench-logback.xml");
         // The JDK keeps at most 5 idle keep-alive connections per server by default; with 8 callers the
         // other 3 would reconnect on every call. Raise it so each caller keeps its connection (the async
-        // figures run 16 callers and a poller against one server).
-        System.setProperty("http.maxConnections", "32");
+        // figures run 16 callers and a poller against one server; the warm invokes up to 64 callers).
+        System.setProperty("http.maxConnections", "128");
         long started = System.nanoTime();
         CpuPressure pressure = CpuPressure.start();
         try {
@@ -104,6 +107,9 @@ public final class ControlPlaneBench {
         }
         if (settings.runs(BenchSettings.Section.MICRO)) {
             new MicroBench(settings, workDir).run(report);
+        }
+        if (settings.runs(BenchSettings.Section.DENSITY)) {
+            new DensityBench(settings, workDir, credentials).run(report);
         }
     }
 

@@ -106,7 +106,22 @@ final class ProvidedBootstraps {
      * @throws IOException when there is no gcc or neither build works; the message says why
      */
     static Bootstrap compiled(Path dir) throws IOException, InterruptedException {
-        Path work = Files.createDirectories(dir.resolve("c"));
+        return compiled(dir, "c", List.of(), "keep-alive");
+    }
+
+    /**
+     * {@code bootstrap.c} built with {@code -DONE_SHOT}: it answers one event and exits (status 0) once its response
+     * is accepted, so each invoke of its function needs a new environment. Id {@code c1}.
+     *
+     * @throws IOException as {@link #compiled(Path)}
+     */
+    static Bootstrap compiledOneShot(Path dir) throws IOException, InterruptedException {
+        return compiled(dir, "c1", List.of("-DONE_SHOT"), "one event, then exits");
+    }
+
+    private static Bootstrap compiled(Path dir, String id, List<String> defines, String shape)
+            throws IOException, InterruptedException {
+        Path work = Files.createDirectories(dir.resolve(id));
         Path source = work.resolve("bootstrap.c");
         try (InputStream in = ProvidedBootstraps.class.getResourceAsStream("bootstrap.c")) {
             if (in == null) {
@@ -116,15 +131,23 @@ final class ProvidedBootstraps {
         }
         Path executable = work.resolve("bootstrap");
         String linkage = "static";
-        String failure = gcc(List.of("-O2", "-static", "-o", executable.toString(), source.toString()));
+        List<String> flags = new ArrayList<>(List.of("-O2"));
+        flags.addAll(defines);
+        List<String> output = List.of("-o", executable.toString(), source.toString());
+        List<String> staticBuild = new ArrayList<>(flags);
+        staticBuild.add("-static");
+        staticBuild.addAll(output);
+        String failure = gcc(staticBuild);
         if (failure != null) {
             linkage = "dynamic";
-            failure = gcc(List.of("-O2", "-o", executable.toString(), source.toString()));
+            List<String> dynamicBuild = new ArrayList<>(flags);
+            dynamicBuild.addAll(output);
+            failure = gcc(dynamicBuild);
         }
         if (failure != null) {
             throw new IOException("gcc could not build the C runtime: " + failure);
         }
-        return new Bootstrap("c", "C (gcc -O2, " + linkage + ", keep-alive)", PROVIDED, "bootstrap",
+        return new Bootstrap(id, "C (gcc -O2, " + linkage + ", " + shape + ")", PROVIDED, "bootstrap",
                 zip(Files.readAllBytes(executable)), true, false, Bare.executable(executable));
     }
 

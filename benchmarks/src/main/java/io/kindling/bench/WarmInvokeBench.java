@@ -13,13 +13,15 @@ import org.HdrHistogram.Histogram;
 /**
  * Figure 7: warm invokes. A 1 KB JSON event echoed by a {@code provided.al2023} function whose environment is already
  * running, in a closed loop, beside baseline B (the bare Jetty 1 KB echo) driven by the same client in the same
- * rounds. The client is the plain keep-alive {@link KeepAliveHttpPost} (body sent with the headers), the server runs
+ * rounds: every target at 1 caller, the C and java21 ones at 1,769 MB also at 8 and 64 callers ({@code --quick}: 8). The client is the plain keep-alive {@link KeepAliveHttpPost} (body sent with the headers), the server runs
  * with {@code --auth none}: the SDK's url-connection client would add about 1 ms per call with a body (B′ in 1–3) and
  * SigV4 about 0.1 ms, neither of them Kindling's invoke path.
  */
 final class WarmInvokeBench {
     static final int EVENT_BYTES = 1024;
-    private static final int[] CONCURRENCIES = {1, 8};
+    /** Callers per scenario: 1 for every target, more for {@link #manyCallers} ({@code --quick}: up to 8). */
+    private static final int[] CONCURRENCIES = {1, 8, 64};
+    private static final int[] QUICK_CONCURRENCIES = {1, 8};
 
     /** One measured scenario; {@code target} is null for the baseline. */
     record Measured(String id, String label, InvokeTarget target, int callers, Latency latency, double throughput) {}
@@ -27,17 +29,23 @@ final class WarmInvokeBench {
     private final BenchSettings settings;
     private final BareJettyServer bareJetty;
     private final List<InvokeTarget> targets;
-    private final InvokeTarget eightCallers;
+    private final List<InvokeTarget> manyCallers;
 
     /**
-     * @param targets      measured at 1 caller each (the first is the headline: C at 1,769 MB)
-     * @param eightCallers also measured at 8 callers (8 environments of one function)
+     * @param targets     measured at 1 caller each (the first is the headline: C at 1,769 MB)
+     * @param manyCallers also measured at 8 and 64 callers (as many environments of one function), each beside B at
+     *                    the same concurrency
      */
-    WarmInvokeBench(BenchSettings settings, BareJettyServer bareJetty, List<InvokeTarget> targets, InvokeTarget eightCallers) {
+    WarmInvokeBench(BenchSettings settings, BareJettyServer bareJetty, List<InvokeTarget> targets,
+                    List<InvokeTarget> manyCallers) {
         this.settings = settings;
         this.bareJetty = bareJetty;
         this.targets = targets;
-        this.eightCallers = eightCallers;
+        this.manyCallers = manyCallers;
+    }
+
+    private int[] concurrencies() {
+        return settings.quick() ? QUICK_CONCURRENCIES : CONCURRENCIES;
     }
 
     /** A JSON document of exactly {@link #EVENT_BYTES} bytes. */
@@ -59,13 +67,18 @@ final class WarmInvokeBench {
         CpuPressure pressure = CpuPressure.start();
         byte[] event = event();
         List<Measured> all = new ArrayList<>();
-        for (int callers : CONCURRENCIES) {
+        for (int callers : concurrencies()) {
             List<ClosedLoopScenario> scenarios = new ArrayList<>();
-            List<InvokeTarget> measured = callers == 1 ? targets : List.of(eightCallers);
+            List<InvokeTarget> measured = callers == 1 ? targets : manyCallers;
             try {
                 scenarios.add(new ClosedLoopScenario("B", callers, () -> echo(bareJetty.endpoint() + "/echo", event, false)));
                 for (InvokeTarget target : measured) {
                     scenarios.add(new ClosedLoopScenario(target.id(), callers, () -> echo(target.invokeUrl(), event, true)));
+                }
+                if (callers > RAMP_STEP) {
+                    for (InvokeTarget target : measured) {
+                        rampUp(target, callers, event);
+                    }
                 }
                 for (ClosedLoopScenario scenario : scenarios) {
                     RoundTripBench.progress("invoke: warming up " + scenario.name() + " with " + callers + " caller(s)");
@@ -98,6 +111,23 @@ final class WarmInvokeBench {
             split(report, targets.getFirst());
         }
         return all;
+    }
+
+    /** Callers added at a time before a scenario of more: at most this many environments start together. */
+    private static final int RAMP_STEP = 8;
+
+    /**
+     * Starts the target's environments for {@code callers} callers {@link #RAMP_STEP} at a time: 64 JVMs started at
+     * once on 2 cores pass the 10 s init timeout (seen: Sandbox.Timedout in the warm-up). Unmeasured.
+     */
+    private void rampUp(InvokeTarget target, int callers, byte[] event) throws Exception {
+        for (int c = 2 * RAMP_STEP; c < callers; c += RAMP_STEP) {
+            RoundTripBench.progress("invoke: starting environments of " + target.id() + " for " + c + " callers");
+            try (ClosedLoopScenario ramp = new ClosedLoopScenario(target.id(), c, () -> echo(target.invokeUrl(), event,
+                    true))) {
+                ramp.warmUp(Duration.ofMillis(200));
+            }
+        }
     }
 
     /**
@@ -180,11 +210,13 @@ final class WarmInvokeBench {
                         + "client nor signing is in the figure. Per scenario: " + settings.warmup().toMillis()
                         + " ms warm-up, then " + settings.rounds() + " rounds of " + settings.round().toMillis()
                         + " ms, B and the invokes of one concurrency taking turns round by round (" + measured.toMillis()
-                        + " ms measured each). Memory 1,769 MB = one full vCPU (Kindling caps a sandbox's CPU in "
+                        + " ms measured each). At 1 caller every function; at " + concurrencyList()
+                        + " callers the C and java21 functions at 1,769 MB, each then running as many environments as "
+                        + "callers (started " + RAMP_STEP + " at a time before the warm-up), beside B at the same concurrency. Memory 1,769 MB = one full vCPU (Kindling caps a sandbox's CPU in "
                         + "proportion to its memory, as Lambda does); 512 MB = 29% of a core; 128 MB = 7%.",
                 "path", "memory", "callers", "n", "p50", "p99", "throughput", "overhead p50 (− B p50)",
                 "overhead ÷ B p50", "p50 ÷ B");
-        for (int callers : CONCURRENCIES) {
+        for (int callers : concurrencies()) {
             Measured b = find(all, "B", callers);
             for (Measured m : all) {
                 if (m.callers() != callers) {
@@ -230,6 +262,12 @@ final class WarmInvokeBench {
                 + "RIC's loop (JNI Runtime API client, dispatch to the handler) for java.");
         table.note("CPU pressure during this section: " + CpuPressure.describe(cpuPressure) + ".");
         report.runFact("cpu_pressure_pct.invoke_warm", cpuPressure);
+    }
+
+    /** The concurrencies above 1, e.g. {@code 8 and 64}. */
+    private String concurrencyList() {
+        return java.util.Arrays.stream(concurrencies()).filter(c -> c > 1).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(" and "));
     }
 
     static Measured find(List<Measured> all, String id, int callers) {
