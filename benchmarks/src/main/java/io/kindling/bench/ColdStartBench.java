@@ -320,7 +320,9 @@ final class ColdStartBench {
             return false;
         }
         try (Stream<Path> dirs = Files.list(scratchRoot)) {
-            return dirs.anyMatch(p -> p.getFileName().toString().startsWith(prefix + "-"));
+            // Not the idle pre-created slots' (a taken slot's directory is renamed after its sandbox).
+            return dirs.map(p -> p.getFileName().toString())
+                    .anyMatch(n -> n.startsWith(prefix + "-") && !n.startsWith(prefix + "-pool."));
         }
     }
 

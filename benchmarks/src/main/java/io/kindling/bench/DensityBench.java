@@ -977,6 +977,21 @@ final class DensityBench {
     }
 
     /** The ids of this server's sandboxes with a memory cgroup now. */
+    /**
+     * A pre-created slot no sandbox has taken (named {@code pool.<n>}, no process in it): kept ready by the worker, not a
+     * sandbox. A slot a sandbox took keeps that name, with the sandbox's processes in it.
+     */
+    private static boolean isIdleSlot(Path cgroup) {
+        if (!cgroup.getFileName().toString().startsWith("pool.")) {
+            return false;
+        }
+        try {
+            return Files.readString(cgroup.resolve("cgroup.procs")).isBlank();
+        } catch (IOException gone) {
+            return true;
+        }
+    }
+
     private static List<String> sandboxIds() throws IOException {
         Path parent = MEMORY_CGROUP.resolve(PREFIX);
         if (!Files.isDirectory(parent)) {
@@ -984,7 +999,7 @@ final class DensityBench {
         }
         Set<String> ids = new TreeSet<>();
         try (Stream<Path> entries = Files.list(parent)) {
-            entries.filter(Files::isDirectory).forEach(p -> ids.add(p.getFileName().toString()));
+            entries.filter(Files::isDirectory).filter(p -> !isIdleSlot(p)).forEach(p -> ids.add(p.getFileName().toString()));
         } catch (NoSuchFileException e) {
             return List.of();
         }
@@ -1002,7 +1017,9 @@ final class DensityBench {
             boolean scratchLeft = false;
             if (Files.isDirectory(scratchRoot)) {
                 try (Stream<Path> dirs = Files.list(scratchRoot)) {
-                    scratchLeft = dirs.anyMatch(p -> p.getFileName().toString().startsWith(PREFIX + "-"));
+                    // Not the idle pre-created slots' (a taken slot's directory is renamed after its sandbox).
+                    scratchLeft = dirs.map(p -> p.getFileName().toString())
+                            .anyMatch(n -> n.startsWith(PREFIX + "-") && !n.startsWith(PREFIX + "-pool."));
                 }
             }
             if (sandboxIds().isEmpty() && !scratchLeft) {

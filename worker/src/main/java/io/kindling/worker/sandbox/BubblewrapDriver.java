@@ -181,10 +181,14 @@ public final class BubblewrapDriver implements SandboxDriver {
             if (slot.isPresent()) {
                 SandboxSlot taken = slot.get();
                 name = taken.netnsName();
-                scratch = taken.scratch();
                 cgroup = taken.cgroup();
                 listener = taken.listener();
                 undo.push(taken::destroy);
+                // Named after the sandbox now, as a scratch directory it made would be (the namespace and the cgroup
+                // keep the slot's name: a mounted namespace file cannot be renamed).
+                scratch = taken.scratch().renameTo(config.netnsName(id));
+                ScratchDir renamed = scratch;
+                undo.push(renamed::delete);
                 scratchDone = cgroupDone = netnsDone = began;
             } else {
                 name = config.netnsName(id);

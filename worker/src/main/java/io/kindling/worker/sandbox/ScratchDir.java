@@ -70,6 +70,20 @@ final class ScratchDir {
         return dir;
     }
 
+    /**
+     * Renames the directory to {@code name} in the same root (one rename), so a pre-created slot's scratch directory
+     * is named after the sandbox that took it, like one it made itself.
+     */
+    ScratchDir renameTo(String name) throws SandboxException {
+        Path target = dir.resolveSibling(name);
+        try {
+            Files.move(dir, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return new ScratchDir(target);
+        } catch (IOException e) {
+            throw new SandboxException.ScratchFailed(dir + " → " + target + ": " + e, e);
+        }
+    }
+
     Path etcFile(String name) {
         return dir.resolve("etc").resolve(name);
     }
