@@ -243,10 +243,11 @@ final class ColdStartBench {
      * One start of the bare bootstrap against the fake Runtime API, with {@code tmp} as its TMPDIR; {@code into} null
      * for a warm-up sample. The caller sees to it that nothing else runs meanwhile.
      */
-    static void bareStart(FakeRuntimeApi fake, ProvidedBootstraps.Bootstrap bootstrap, Path tmp, Series into)
-            throws Exception {
-        CompletableFuture<FakeRuntimeApi.Posted> posted = fake.expect(UUID.randomUUID().toString(), EVENT);
-        ProvidedBootstraps.Bare command = bootstrap.bare();
+    /**
+     * The bare runtime's process: its command, in its directory, with only its own variables, a plain PATH, its own
+     * TMPDIR and {@code api} as its Runtime API; output discarded.
+     */
+    static ProcessBuilder bareProcess(ProvidedBootstraps.Bare command, String api, Path tmp) {
         ProcessBuilder builder = new ProcessBuilder(command.command())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -257,7 +258,14 @@ final class ColdStartBench {
         builder.environment().putAll(command.environment());
         builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
         builder.environment().put("TMPDIR", tmp.toString());
-        builder.environment().put("AWS_LAMBDA_RUNTIME_API", fake.address());
+        builder.environment().put("AWS_LAMBDA_RUNTIME_API", api);
+        return builder;
+    }
+
+    static void bareStart(FakeRuntimeApi fake, ProvidedBootstraps.Bootstrap bootstrap, Path tmp, Series into)
+            throws Exception {
+        CompletableFuture<FakeRuntimeApi.Posted> posted = fake.expect(UUID.randomUUID().toString(), EVENT);
+        ProcessBuilder builder = bareProcess(bootstrap.bare(), fake.address(), tmp);
         long spawned = System.nanoTime();
         Process process = builder.start();
         FakeRuntimeApi.Posted answer;

@@ -486,18 +486,7 @@ final class DensityBench {
 
     /** The bare runtime as {@link ColdStartBench#bareStart} starts it, against {@code api}. */
     private static Process spawn(ProvidedBootstraps.Bare command, String api, Path tmp) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command.command())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        if (command.directory() != null) {
-            builder.directory(command.directory().toFile());
-        }
-        builder.environment().clear();
-        builder.environment().putAll(command.environment());
-        builder.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        builder.environment().put("TMPDIR", tmp.toString());
-        builder.environment().put("AWS_LAMBDA_RUNTIME_API", api);
-        return builder.start();
+        return ColdStartBench.bareProcess(command, api, tmp).start();
     }
 
     // ---------------------------------------------------------------- 13b

@@ -39,19 +39,32 @@ final class FakeRuntimeApi implements AutoCloseable {
     private record Turn(String requestId, byte[] event, CompletableFuture<Posted> answer, AtomicBoolean delivered) {}
 
     FakeRuntimeApi() throws Exception {
+        jetty = loopbackJetty("fake-runtime-api", new ApiHandler(), 0);
+        connector = (ServerConnector) jetty.getConnectors()[0];
+    }
+
+    /**
+     * A started Jetty on an ephemeral loopback port, virtual threads, no Server or Date header: what a fake Runtime
+     * API needs. {@code acceptQueue} 0 keeps Jetty's default backlog.
+     */
+    static Server loopbackJetty(String name, Handler handler, int acceptQueue) throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool();
-        pool.setName("fake-runtime-api");
-        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("fake-api-", 0).factory()));
-        jetty = new Server(pool);
+        pool.setName(name);
+        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory()));
+        Server jetty = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        if (acceptQueue > 0) {
+            connector.setAcceptQueueSize(acceptQueue);
+        }
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler());
+        jetty.setHandler(handler);
         jetty.start();
+        return jetty;
     }
 
     /** {@code host:port}, the value of {@code AWS_LAMBDA_RUNTIME_API}. */

@@ -4,18 +4,14 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The density figures' bare Runtime API, for many runtimes at once (unlike {@link FakeRuntimeApi}, which serves one
@@ -42,20 +38,8 @@ final class ManyRuntimesApi implements AutoCloseable {
     ManyRuntimesApi(byte[] event, long holdAfter) throws Exception {
         this.event = event;
         this.holdAfter = holdAfter;
-        QueuedThreadPool pool = new QueuedThreadPool();
-        pool.setName("many-runtimes-api");
-        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("many-api-", 0).factory()));
-        jetty = new Server(pool);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(false);
-        connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        connector.setAcceptQueueSize(1024);
-        jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler());
-        jetty.start();
+        jetty = FakeRuntimeApi.loopbackJetty("many-runtimes-api", new ApiHandler(), 1024);
+        connector = (ServerConnector) jetty.getConnectors()[0];
     }
 
     /** {@code host:port}, the value of {@code AWS_LAMBDA_RUNTIME_API}. */
