@@ -101,13 +101,12 @@ public final class ExecutionEnvironment {
     private ScheduledFuture<?> timer;
     /** This environment's log stream; its output is the sandbox's stdout and stderr. */
     private final EnvironmentLog functionLog;
-    /** When the sandbox start began, and how long init took (start to the runtime's first /next); null before. */
-    private long startedNanos;
-    private Duration initDuration;
     /**
-     * For the cold-start breakdown: when the pool began assigning the first invocation (0 for a provisioned
-     * environment), when the driver's start was called and returned, and when the runtime first asked for work.
+     * {@link System#nanoTime()} stamps, 0 until they happen: the sandbox start began, the driver's start was called and
+     * returned, the runtime first asked for work (init is the first to the last). For the cold-start breakdown also
+     * when the pool began assigning the first invocation (0 for a provisioned environment).
      */
+    private long startedNanos;
     private final long assignmentStartedNanos;
     private long driverCalledNanos;
     private long driverReturnedNanos;
@@ -581,10 +580,10 @@ public final class ExecutionEnvironment {
                 Report.mebibytes(peakMemoryBytes())).withStatus(status);
         if (firstInvocation) {
             firstInvocation = false;
-            Duration init = initDuration != null ? initDuration
-                    : startedNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
+            Duration init = startedNanos == 0 ? Duration.ZERO
+                    : Duration.ofNanos((firstNextNanos != 0 ? firstNextNanos : System.nanoTime()) - startedNanos);
             report = report.withInitDuration(init);
-            if (initDuration != null && assignmentStartedNanos != 0 && sandbox != null) {
+            if (firstNextNanos != 0 && assignmentStartedNanos != 0 && sandbox != null) {
                 reportColdStart(System.nanoTime());
             }
         }
@@ -731,8 +730,7 @@ public final class ExecutionEnvironment {
         public void runtimeAskedForNext() {
             long askedAt = System.nanoTime();
             submit(() -> {
-                if (initDuration == null && startedNanos != 0) {
-                    initDuration = Duration.ofNanos(askedAt - startedNanos);
+                if (firstNextNanos == 0 && startedNanos != 0) {
                     firstNextNanos = askedAt;
                     // Init is over: from here the function runs under its CPU cap, its handler included.
                     withSandbox("apply the CPU cap", Sandbox::initDone);

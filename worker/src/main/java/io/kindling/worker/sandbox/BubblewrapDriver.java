@@ -107,7 +107,7 @@ public final class BubblewrapDriver implements SandboxDriver {
             if (slots != null) {
                 throw new IllegalStateException("the sandbox pool is already running");
             }
-            slots = new PrecreatedSandboxes<>(max, this::makeSlot, SandboxSlot::destroy, System::nanoTime).start();
+            slots = new PrecreatedSandboxes<>(max, this::precreateSlot, this::release, System::nanoTime).start();
         }
         LOG.info("sandbox pool: up to {} pre-created (network namespace with the Runtime API listener, cgroup, "
                 + "scratch directory), sized to the recent rate of cold starts", max);
@@ -132,23 +132,64 @@ public final class BubblewrapDriver implements SandboxDriver {
     }
 
     /** One pre-created slot, named {@code pool.<n>}: a name no sandbox id can have (ids have no dot). */
-    private SandboxSlot makeSlot() throws SandboxException {
+    private SandboxSlot precreateSlot() throws SandboxException {
         String id = "pool." + slotNumbers.incrementAndGet();
         live.add(id);
-        Deque<Undo> undo = new ArrayDeque<>();
         try {
-            String name = config.netnsName(id);
-            ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, etcValues(), true);
-            undo.push(scratch::delete);
-            SandboxCgroup cgroup = cgroups.create(id);
-            undo.push(() -> cgroup.remove(config.stopTimeout()));
-            ServerSocketChannel listener = networks.createWithListener(name, config.runtimeApiAddress());
-            return new SandboxSlot(id, name, scratch, cgroup, listener, networks, config.stopTimeout(), () -> live.remove(id));
+            return makeSlot(id, true).slot();
         } catch (SandboxException | RuntimeException | Error e) {
-            undoAll(undo, e);
             live.remove(id);
             throw e;
         }
+    }
+
+    /** A slot made now, and how long each of its steps took. */
+    private record Made(SandboxSlot slot, Duration scratch, Duration cgroup, Duration network) {}
+
+    /**
+     * Makes the function-independent part of a sandbox for {@code id}: the scratch directory (with the generated /etc
+     * files if {@code generatedEtc}), the empty cgroup, the network namespace with its listener; undone if a step fails.
+     */
+    private Made makeSlot(String id, boolean generatedEtc) throws SandboxException {
+        Deque<Undo> undo = new ArrayDeque<>();
+        try {
+            long began = System.nanoTime();
+            String name = config.netnsName(id);
+            ScratchDir scratch = ScratchDir.create(config.scratchRoot(), name, etcValues(), generatedEtc);
+            undo.push(scratch::delete);
+            long scratchDone = System.nanoTime();
+            SandboxCgroup cgroup = cgroups.create(id);
+            undo.push(() -> cgroup.remove(config.stopTimeout()));
+            long cgroupDone = System.nanoTime();
+            ServerSocketChannel listener = networks.createWithListener(name, config.runtimeApiAddress());
+            long networkDone = System.nanoTime();
+            return new Made(new SandboxSlot(id, name, scratch, cgroup, listener, networks, config.stopTimeout()),
+                    Duration.ofNanos(scratchDone - began), Duration.ofNanos(cgroupDone - scratchDone),
+                    Duration.ofNanos(networkDone - cgroupDone));
+        } catch (SandboxException | RuntimeException | Error e) {
+            undoAll(undo, e);
+            throw e;
+        }
+    }
+
+    /**
+     * A pre-created slot, its scratch directory renamed after sandbox {@code id}, as one it made would be (the
+     * namespace and the cgroup keep the slot's name: a mounted namespace file cannot be renamed). On failure the slot
+     * is released.
+     */
+    private SandboxSlot adopt(SandboxSlot pooled, String id) throws SandboxException {
+        try {
+            return pooled.withScratch(pooled.scratch().renameTo(config.netnsName(id)));
+        } catch (SandboxException | RuntimeException | Error e) {
+            release(pooled);
+            throw e;
+        }
+    }
+
+    /** Removes a slot no sandbox runs in (never taken, or its sandbox failed to start) and forgets its id. */
+    private void release(SandboxSlot slot) {
+        slot.destroy();
+        live.remove(slot.id());
     }
 
     private Map<String, String> etcValues() {
@@ -167,48 +208,21 @@ public final class BubblewrapDriver implements SandboxDriver {
             throw new SandboxException.InvalidSpec("a sandbox with id " + id + " is already running");
         }
         PrecreatedSandboxes<SandboxSlot> pool = slots;
-        Optional<SandboxSlot> slot = pool == null ? Optional.empty() : pool.take();
+        Optional<SandboxSlot> taken = pool == null ? Optional.empty() : pool.take();
         long began = System.nanoTime();
         Deque<Undo> undo = new ArrayDeque<>();
         try {
-            String name;
-            ScratchDir scratch;
-            SandboxCgroup cgroup;
-            ServerSocketChannel listener;
-            long scratchDone;
-            long cgroupDone;
-            long netnsDone;
-            if (slot.isPresent()) {
-                SandboxSlot taken = slot.get();
-                name = taken.netnsName();
-                cgroup = taken.cgroup();
-                listener = taken.listener();
-                undo.push(taken::destroy);
-                // Named after the sandbox now, as a scratch directory it made would be (the namespace and the cgroup
-                // keep the slot's name: a mounted namespace file cannot be renamed).
-                scratch = taken.scratch().renameTo(config.netnsName(id));
-                ScratchDir renamed = scratch;
-                undo.push(renamed::delete);
-                scratchDone = cgroupDone = netnsDone = began;
-            } else {
-                name = config.netnsName(id);
-                scratch = ScratchDir.create(config.scratchRoot(), name, etcValues(), spec.image().isEmpty());
-                undo.push(scratch::delete);
-                scratchDone = System.nanoTime();
-                cgroup = cgroups.create(id);
-                SandboxCgroup made = cgroup;
-                undo.push(() -> made.remove(config.stopTimeout()));
-                cgroupDone = System.nanoTime();
-                listener = networks.createWithListener(name, config.runtimeApiAddress());
-                undo.push(() -> networks.delete(name));
-                undo.push(listener::close);
-                netnsDone = System.nanoTime();
-            }
+            Made made = taken.isPresent()
+                    ? new Made(adopt(taken.get(), id), Duration.ZERO, Duration.ZERO, Duration.ZERO)
+                    : makeSlot(id, spec.image().isEmpty());
+            SandboxSlot slot = made.slot();
+            undo.push(() -> release(slot));
+            long slotDone = System.nanoTime();
             SandboxLimits limits = cap == CpuCap.AFTER_INIT ? spec.limits().withoutCpuCap() : spec.limits();
-            cgroup.limit(limits);
+            slot.cgroup().limit(limits);
             long limitsDone = System.nanoTime();
 
-            List<String> argv = launchCommand(spec, root, scratch, cgroup, name);
+            List<String> argv = launchCommand(spec, root, slot.scratch(), slot.cgroup(), slot.netnsName());
             ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
             // The launcher runs as root: nothing of the worker's environment (LD_PRELOAD, ...) may
             // reach it. The function's own environment travels separately (bwrap --args).
@@ -232,23 +246,18 @@ public final class BubblewrapDriver implements SandboxDriver {
                     ? OutputPump.start(id, process.getInputStream(), stream)
                     : CompletableFuture.completedFuture(null);
             long spawned = System.nanoTime();
-            SandboxStartTimes times = new SandboxStartTimes(slot.isPresent(), Duration.ofNanos(scratchDone - began),
-                    Duration.ofNanos(cgroupDone - scratchDone), Duration.ofNanos(netnsDone - cgroupDone),
-                    Duration.ofNanos(limitsDone - netnsDone), Duration.ofNanos(spawned - limitsDone));
-            String slotId = slot.map(SandboxSlot::id).orElse(null);
-            BubblewrapSandbox sandbox = new BubblewrapSandbox(id, name, process, listener, cgroup, networks, scratch,
-                    drained, config.stopTimeout(), times,
+            SandboxStartTimes times = new SandboxStartTimes(taken.isPresent(), made.scratch(), made.cgroup(),
+                    made.network(), Duration.ofNanos(limitsDone - slotDone), Duration.ofNanos(spawned - limitsDone));
+            BubblewrapSandbox sandbox = new BubblewrapSandbox(id, slot, process, drained, config.stopTimeout(), times,
                     cap == CpuCap.AFTER_INIT ? spec.limits().cpuCores() : OptionalDouble.empty(),
                     () -> {
                         live.remove(id);
-                        if (slotId != null) {
-                            live.remove(slotId);
-                        }
+                        live.remove(slot.id());
                     });
             LOG.debug("sandbox {}: spawned pid {} after {} µs (scratch {}, cgroup {}, netns and listener {}, limits {}, "
                             + "spawn {}{})", id, process.pid(), (spawned - began) / 1000, times.scratch().toNanos() / 1000,
                     times.cgroup().toNanos() / 1000, times.network().toNanos() / 1000, times.limits().toNanos() / 1000,
-                    times.spawn().toNanos() / 1000, slot.isPresent() ? ", pre-created slot " + slotId : "");
+                    times.spawn().toNanos() / 1000, taken.isPresent() ? ", pre-created slot " + slot.id() : "");
             return sandbox;
         } catch (SandboxException | RuntimeException | Error e) {
             undoAll(undo, e);

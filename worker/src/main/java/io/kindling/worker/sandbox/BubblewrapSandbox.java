@@ -1,6 +1,5 @@
 package io.kindling.worker.sandbox;
 
-import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,11 +28,12 @@ final class BubblewrapSandbox implements Sandbox {
     private static final Logger LOG = LoggerFactory.getLogger(BubblewrapSandbox.class);
 
     private final String id;
+    /** Its scratch directory, cgroup, network namespace and listener; removed by {@link #close()}. */
+    private final SandboxSlot slot;
     private final String netnsName;
     private final Process process;
     private final ServerSocketChannel listener;
     private final SandboxCgroup cgroup;
-    private final NetworkNamespaces networks;
     private final ScratchDir scratch;
     private final CompletableFuture<ExitStatus> exit;
     private final Duration timeout;
@@ -45,24 +45,20 @@ final class BubblewrapSandbox implements Sandbox {
 
     BubblewrapSandbox(
             String id,
-            String netnsName,
+            SandboxSlot slot,
             Process process,
-            ServerSocketChannel listener,
-            SandboxCgroup cgroup,
-            NetworkNamespaces networks,
-            ScratchDir scratch,
             CompletableFuture<Void> outputDrained,
             Duration timeout,
             SandboxStartTimes startTimes,
             OptionalDouble heldCpuCap,
             Runnable onClosed) {
         this.id = id;
-        this.netnsName = netnsName;
+        this.slot = slot;
+        this.netnsName = slot.netnsName();
         this.process = process;
-        this.listener = listener;
-        this.cgroup = cgroup;
-        this.networks = networks;
-        this.scratch = scratch;
+        this.listener = slot.listener();
+        this.cgroup = slot.cgroup();
+        this.scratch = slot.scratch();
         this.timeout = timeout;
         this.onClosed = onClosed;
         this.startTimes = startTimes;
@@ -192,11 +188,8 @@ final class BubblewrapSandbox implements Sandbox {
                 kill();
             }
             awaitExit();
-            NetworkNamespaces.closeQuietly(listener);
             // Kills whatever is still in the cgroups first (only possible if bwrap died half-way).
-            step("removing its cgroups", () -> cgroup.remove(timeout));
-            step("deleting its network namespace", () -> networks.delete(netnsName));
-            step("deleting its scratch directory", scratch::delete);
+            slot.destroy();
         } finally {
             onClosed.run();
         }
@@ -212,18 +205,6 @@ final class BubblewrapSandbox implements Sandbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.warn("sandbox {}: interrupted while waiting for it to exit; cleaning up anyway", id);
-        }
-    }
-
-    private interface Step {
-        void run() throws SandboxException, IOException;
-    }
-
-    private void step(String what, Step step) {
-        try {
-            step.run();
-        } catch (SandboxException | IOException | RuntimeException e) {
-            LOG.warn("sandbox {}: {} failed; cleanLeftovers() will retry", id, what, e);
         }
     }
 
